@@ -1,0 +1,62 @@
+# backstop: `make run` and `make test` are the two set-up commands (README.md).
+# Each target installs missing Debian packages first (scripts/deps.sh), then builds with CMake.
+SHELL := /bin/bash
+CORPUS ?= $(abspath ../shared/corpus)
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 1800
+GEN := -G Ninja
+
+RELEASE := build/release
+TEST := build/test
+FUZZ := build/fuzz
+
+.PHONY: all deps release run test unit eval bench fuzz fuzz-build clean format
+
+all: release
+
+deps:
+	@scripts/deps.sh
+
+release: deps
+	@cmake -S . -B $(RELEASE) $(GEN) -DCMAKE_BUILD_TYPE=Release -DBACKSTOP_TESTS=OFF >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+
+# Until the daemon exists, backstop's main job on its defaults is the classifier: it reads
+# a sample of the development corpus (or the project's own fixtures) and prints a summary.
+run: release
+	@scripts/run.sh $(RELEASE)/apps/backstop/backstop "$(CORPUS)"
+
+fuzz-build: deps
+	@CXX=clang++ cmake -S . -B $(FUZZ) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKSTOP_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ) -j $(JOBS)
+
+# RelWithDebInfo with ASan and UBSan; ctest runs unit tests, integration tests against real
+# peers, the corpus evaluation (when ../shared/corpus is present) and a fuzz smoke run.
+test: deps fuzz-build
+	@cmake -S . -B $(TEST) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKSTOP_SANITIZE=ON \
+	  -DBACKSTOP_CORPUS="$(CORPUS)" -DBACKSTOP_FUZZ_DIR="$(abspath $(FUZZ))" \
+	  -DBACKSTOP_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(TEST) -j $(JOBS)
+	@cd $(TEST) && ctest --output-on-failure -j $(JOBS)
+
+# The corpus evaluation alone, on the release build, with its figures.
+eval: release
+	@python3 tests/eval/corpus_eval.py $(RELEASE)/apps/backstop/backstop "$(CORPUS)" \
+	  --disagreements docs/corpus-disagreements.md
+
+bench: deps
+	@scripts/deps.sh --bench
+	@cmake -S . -B $(RELEASE) $(GEN) -DCMAKE_BUILD_TYPE=Release -DBACKSTOP_TESTS=OFF >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+	@bench/classify/run.sh $(RELEASE) "$(CORPUS)"
+
+# Longer fuzzing than the smoke run in `make test`: FUZZ_LONG_SECONDS in all, split over targets.
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ) $(FUZZ_LONG_SECONDS)
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,189 @@
+// The daemon; see daemon.h.
+#include "net/daemon.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "classify/classifier.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "monitor/log_sink.h"
+#include "net/downstream.h"
+#include "net/smtp_server.h"
+#include "policy/engine.h"
+#include "policy/sent_index.h"
+#include "policy/storm.h"
+
+namespace backstop::net {
+namespace {
+
+bool drop_privileges(const std::string& user, std::string* error) {
+  if (::geteuid() != 0 || user.empty()) return true;
+  struct passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) {
+    *error = "no such user '" + user + "' ([smtp] user)";
+    return false;
+  }
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+    *error = "cannot switch to user '" + user + "'";
+    return false;
+  }
+  return true;
+}
+
+// Modification times of the files a configuration names, to reload when one changes.
+struct FileStamps {
+  std::vector<std::pair<std::string, std::filesystem::file_time_type>> files;
+  static FileStamps of(const config::Config& c) {
+    FileStamps s;
+    for (const auto& f : {c.source, c.domains.recipients_file, c.batv.key_file}) {
+      if (f.empty()) continue;
+      std::error_code ec;
+      s.files.emplace_back(f, std::filesystem::last_write_time(f, ec));
+    }
+    return s;
+  }
+  bool changed() const {
+    for (const auto& [f, t] : files) {
+      std::error_code ec;
+      if (std::filesystem::last_write_time(f, ec) != t) return true;
+    }
+    return false;
+  }
+};
+
+void print_errors(const config::LoadResult& r, const std::string& path) {
+  for (const auto& e : r.errors)
+    std::fprintf(stderr, "%s\n", config::format_error(e, path).c_str());
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  config::LoadResult loaded = config::load_config(options.config_path);
+  if (!loaded.config) {
+    print_errors(loaded, options.config_path);
+    return 1;
+  }
+  std::shared_ptr<const config::Config> cfg = loaded.config;
+  auto classifier = classify::Classifier::create();
+  if (!classifier) {
+    std::fprintf(stderr, "backstop: the built-in pattern tables failed to compile\n");
+    return 1;
+  }
+  std::string format = options.log_format.value_or(cfg->log.format);
+  FILE* log_file = stdout;
+  if (!cfg->log.file.empty()) {
+    log_file = std::fopen(cfg->log.file.c_str(), "a");
+    if (!log_file) {
+      std::fprintf(stderr, "backstop: cannot open log file %s\n", cfg->log.file.c_str());
+      return 1;
+    }
+  }
+  monitor::LogSink log(log_file, format == "json" ? monitor::LogFormat::kJson
+                                                 : monitor::LogFormat::kText);
+  std::error_code fec;
+  std::filesystem::create_directories(cfg->smtp.spool_dir, fec);
+
+  asio::io_context io(1);
+  core::SystemClock clock;
+  policy::StormDetector storms(cfg->storm);
+  policy::MemorySentIndex sent;
+  policy::Engine engine(cfg, *classifier, sent, storms, clock, log);
+  Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname);
+  SmtpServer server(io, engine, downstream);
+  std::string error;
+  if (!server.configure(cfg, &error) || !server.listen(cfg->smtp.listen, &error)) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  if (!drop_privileges(cfg->smtp.user, &error)) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  if (::geteuid() == 0 && cfg->smtp.user.empty())
+    log.notice("warning", "running as root: set [smtp] user to drop privileges after binding");
+
+  FileStamps stamps = FileStamps::of(*cfg);
+  auto reload = [&](const char* why) {
+    config::LoadResult next = config::load_config(options.config_path);
+    if (!next.config) {
+      for (const auto& e : next.errors)
+        log.notice("error", "reload refused, old configuration kept: " +
+                                config::format_error(e, options.config_path));
+      stamps = FileStamps::of(*cfg);  // don't retry until the files change again
+      return;
+    }
+    std::string err;
+    if (!server.configure(next.config, &err) || !engine.reload(next.config, &err)) {
+      log.notice("error", "reload refused, old configuration kept: " + err);
+      stamps = FileStamps::of(*cfg);
+      return;
+    }
+    if (next.config->smtp.listen != cfg->smtp.listen)
+      log.notice("warning", "listen addresses changed: restart backstop to apply");
+    downstream.set_config(next.config->downstream, next.config->smtp.hostname);
+    cfg = next.config;
+    if (!options.log_format)
+      log.set_format(cfg->log.format == "json" ? monitor::LogFormat::kJson
+                                              : monitor::LogFormat::kText);
+    stamps = FileStamps::of(*cfg);
+    log.notice("info", std::string("configuration reloaded (") + why + ")");
+  };
+
+  bool stopping = false;
+  asio::signal_set signals(io, SIGHUP, SIGINT, SIGTERM);
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
+                                                                   int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      reload("SIGHUP");
+    } else {
+      stopping = true;
+      server.stop_accepting();
+      log.notice("info", "stopping: no new sessions; waiting for " +
+                             std::to_string(server.sessions()) + " to finish");
+    }
+    if (!stopping || sig == SIGHUP) signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+
+  asio::steady_timer tick(io);
+  int stop_wait = 0;
+  std::function<void(const asio::error_code&)> on_tick = [&](const asio::error_code& ec) {
+    if (ec) return;
+    engine.tick();
+    downstream.expire_idle();
+    if (!stopping && stamps.changed()) reload("a configured file changed");
+    // Graceful stop: sessions in progress get up to 30 s to finish.
+    if (stopping && (server.sessions() == 0 || ++stop_wait > 30)) {
+      signals.cancel();
+      io.stop();
+      return;
+    }
+    tick.expires_after(std::chrono::seconds(1));
+    tick.async_wait(on_tick);
+  };
+  tick.expires_after(std::chrono::seconds(1));
+  tick.async_wait(on_tick);
+
+  server.start();
+  for (const auto& b : server.bound()) {
+    log.notice("info", "backstop listening on " + b);
+    if (options.print_bound) std::fprintf(stderr, "listening %s\n", b.c_str());
+  }
+  std::fflush(stderr);
+  io.run();
+  log.notice("info", "stopped; counters: " + log.counters().summary());
+  if (log_file != stdout) std::fclose(log_file);
+  return 0;
+}
+
+}  // namespace backstop::net
