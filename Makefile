@@ -11,7 +11,7 @@ RELEASE := build/release
 TEST := build/test
 FUZZ := build/fuzz
 
-.PHONY: all deps release run test unit eval bench fuzz fuzz-build clean format
+.PHONY: all deps release run test unit eval bench bench-shield fuzz fuzz-build clean format
 
 all: release
 
@@ -22,10 +22,9 @@ release: deps
 	@cmake -S . -B $(RELEASE) $(GEN) -DCMAKE_BUILD_TYPE=Release -DBACKSTOP_TESTS=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 
-# Until the daemon exists, backstop's main job on its defaults is the classifier: it reads
-# a sample of the development corpus (or the project's own fixtures) and prints a summary.
+# backstop's main job on its embedded defaults: the shield on 127.0.0.1:2525 (etc/backstop.toml).
 run: release
-	@scripts/run.sh $(RELEASE)/apps/backstop/backstop "$(CORPUS)"
+	@scripts/run.sh $(RELEASE)/apps/backstop/backstop
 
 fuzz-build: deps
 	@CXX=clang++ cmake -S . -B $(FUZZ) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKSTOP_FUZZ=ON >/dev/null
@@ -50,6 +49,12 @@ bench: deps
 	@cmake -S . -B $(RELEASE) $(GEN) -DCMAKE_BUILD_TYPE=Release -DBACKSTOP_TESTS=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 	@bench/classify/run.sh $(RELEASE) "$(CORPUS)"
+
+# The shield's reject path against Postfix's smtp-sink on loopback, and memory per idle
+# session (bench/shield/run.sh; DURATION, CONCURRENCY, IDLE_SESSIONS, ... in its header).
+bench-shield: release
+	@cmake --build $(RELEASE) -j $(JOBS) --target storm_load
+	@bench/shield/run.sh $(RELEASE)
 
 # Longer fuzzing than the smoke run in `make test`: FUZZ_LONG_SECONDS in all, split over targets.
 fuzz: fuzz-build

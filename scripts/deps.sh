@@ -22,7 +22,7 @@ build_pkgs=(
 # the MTA); scripts/peers.sh unpacks its binary under build/peers/ instead. These are the
 # shared libraries that binary links against.
 test_pkgs=(
-  python3 perl postfix swaks openssl
+  python3 perl postfix swaks libnet-ssleay-perl openssl
   libdb5.3 libgnutls-dane0 libidn12 libnsl2 libpcre2-8-0 libgnutls30 libcrypt1
 )
 bench_pkgs=(libsisimai-perl)

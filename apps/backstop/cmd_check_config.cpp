@@ -80,13 +80,13 @@ void print_summary(const std::string& file, const config::Config& c) {
   for (const auto& r : c.domains.recipients) whole += r.starts_with("@") ? 1 : 0;
   for (const auto& r : c.domains.file_recipients) whole += r.starts_with("@") ? 1 : 0;
   size_t addresses = c.domains.recipients.size() + c.domains.file_recipients.size() - whole;
-  fmt::print("  recipients:    {}{}{}\n", plural(addresses, "address", "addresses"),
-             c.domains.recipients_file.empty()
-                 ? ""
-                 : fmt::format(" ({} from {})", c.domains.file_recipients.size(),
-                               c.domains.recipients_file),
-             whole ? fmt::format(", {} accepting every user", plural(whole, "domain", "domains"))
-                   : "");
+  fmt::print(
+      "  recipients:    {}{}{}\n", plural(addresses, "address", "addresses"),
+      c.domains.recipients_file.empty()
+          ? ""
+          : fmt::format(" ({} from {})", c.domains.file_recipients.size(),
+                        c.domains.recipients_file),
+      whole ? fmt::format(", {} accepting every user", plural(whole, "domain", "domains")) : "");
   if (c.batv.key_text.empty()) {
     fmt::print("  BATV:          off (no batv.key_file)\n");
   } else {
@@ -98,15 +98,15 @@ void print_summary(const std::string& file, const config::Config& c) {
   }
   fmt::print("  backscatter:   {}", config::to_string(c.backscatter.action));
   if (!c.backscatter.domains.empty() || !c.backscatter.recipients.empty())
-    fmt::print(" (overrides: {}, {})",
-               plural(c.backscatter.domains.size(), "domain", "domains"),
+    fmt::print(" (overrides: {}, {})", plural(c.backscatter.domains.size(), "domain", "domains"),
                plural(c.backscatter.recipients.size(), "recipient", "recipients"));
   fmt::print("\n");
   if (c.storm.enabled)
-    fmt::print("  storm mode:    on: per {}, {}/{} backscatter per domain/recipient, {} unknown "
-               "users per domain\n",
-               config::format_duration(c.storm.window), c.storm.domain_backscatter,
-               c.storm.recipient_backscatter, c.storm.domain_unknown_users);
+    fmt::print(
+        "  storm mode:    on: per {}, {}/{} backscatter per domain/recipient, {} unknown "
+        "users per domain\n",
+        config::format_duration(c.storm.window), c.storm.domain_backscatter,
+        c.storm.recipient_backscatter, c.storm.domain_unknown_users);
   else
     fmt::print("  storm mode:    off\n");
 }

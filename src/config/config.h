@@ -35,14 +35,13 @@ std::optional<Cidr> parse_cidr(std::string_view text, std::string* error = nullp
 // A host-name pattern: "host.example.com" exactly, "*.example.com" subdomains only,
 // ".example.com" the domain and its subdomains.
 struct HostPattern {
-  std::string pattern;  // lower-case, as written
+  std::string pattern;                        // lower-case, as written
   bool matches(std::string_view host) const;  // case-insensitive; a trailing dot is ignored
 };
 
 // Validates and lower-cases a pattern: letters, digits, '-', '_' in dot-separated labels,
 // optionally after "*." or "."; *error says why not.
-std::optional<HostPattern> parse_host_pattern(std::string_view text,
-                                              std::string* error = nullptr);
+std::optional<HostPattern> parse_host_pattern(std::string_view text, std::string* error = nullptr);
 
 // Clients given as IPs/CIDRs and host-name patterns.
 struct ClientList {
@@ -90,10 +89,10 @@ struct SmtpConfig {
   uint32_t max_errors = 10;
   uint64_t memory_per_session = 256u << 10;  // message bytes kept in memory before spilling
   std::string spool_dir = "var/spool";       // where spilled messages go (deleted at once)
-  Seconds timeout_command{300};     // RFC 5321 4.5.3.2.7 server timeout
-  Seconds timeout_data_block{180};  // RFC 5321 4.5.3.2.5
-  Seconds timeout_decision{600};    // waiting for downstream at end of DATA (4.5.3.2.6)
-  std::string user;                 // run as this user after binding, when started as root
+  Seconds timeout_command{300};              // RFC 5321 4.5.3.2.7 server timeout
+  Seconds timeout_data_block{180};           // RFC 5321 4.5.3.2.5
+  Seconds timeout_decision{600};             // waiting for downstream at end of DATA (4.5.3.2.6)
+  std::string user;                          // run as this user after binding, when started as root
 };
 
 struct Downstream {
@@ -107,15 +106,15 @@ struct DownstreamConfig {
   std::vector<Downstream> servers;  // tried in order
   Seconds connect_timeout{10};
   Seconds command_timeout{300};
-  uint32_t pool_size = 8;           // idle connections kept per server
+  uint32_t pool_size = 8;  // idle connections kept per server
   Seconds pool_idle{30};
 };
 
 struct DomainsConfig {
-  std::set<std::string> local;           // domains we receive for (lower-case)
-  std::set<std::string> recipients;      // valid addresses (lower-case); "@domain" = whole domain
-  std::string recipients_file;           // one address per line; reloaded when it changes
-  std::set<std::string> file_recipients; // its contents as last loaded
+  std::set<std::string> local;            // domains we receive for (lower-case)
+  std::set<std::string> recipients;       // valid addresses (lower-case); "@domain" = whole domain
+  std::string recipients_file;            // one address per line; reloaded when it changes
+  std::set<std::string> file_recipients;  // its contents as last loaded
   bool any_recipient(std::string_view domain) const;  // "@domain" present
 };
 
@@ -134,8 +133,8 @@ struct ChecksConfig {
   CheckAction helo_is_us = CheckAction::kReject;
   CheckAction own_domain_sender = CheckAction::kNote;
   CheckAction null_sender_multi_rcpt = CheckAction::kReject;
-  std::vector<std::string> our_hosts;           // names that are ours in HELO (hostname added)
-  std::vector<core::IpAddress> our_ips;         // our IPs (listen addresses added)
+  std::vector<std::string> our_hosts;    // names that are ours in HELO (hostname added)
+  std::vector<core::IpAddress> our_ips;  // our IPs (listen addresses added)
 };
 
 struct BackscatterConfig {
@@ -201,7 +200,7 @@ struct ConfigError {
 struct LoadResult {
   std::shared_ptr<const Config> config;  // null when errors is not empty
   std::vector<ConfigError> errors;
-  std::vector<ConfigError> warnings;     // legal but probably not meant; never block loading
+  std::vector<ConfigError> warnings;  // legal but probably not meant; never block loading
 };
 
 // Parses and validates TOML text, and reads the files it names (domains.recipients_file,

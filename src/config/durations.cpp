@@ -29,11 +29,16 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   if (!n) return std::nullopt;
   std::string_view unit = text.substr(used);
   uint64_t scale = 0;
-  if (unit.empty() || unit == "s") scale = 1;
-  else if (unit == "m") scale = 60;
-  else if (unit == "h") scale = 3600;
-  else if (unit == "d") scale = 86400;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    scale = 1;
+  else if (unit == "m")
+    scale = 60;
+  else if (unit == "h")
+    scale = 3600;
+  else if (unit == "d")
+    scale = 86400;
+  else
+    return std::nullopt;
   constexpr uint64_t kMax = UINT32_MAX;
   if (*n > kMax / scale) return std::nullopt;
   return std::chrono::seconds(int64_t(*n * scale));
@@ -53,11 +58,16 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   if (!n) return std::nullopt;
   std::string unit = core::to_lower(text.substr(used));
   uint64_t scale = 0;
-  if (unit.empty() || unit == "b") scale = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") scale = uint64_t(1) << 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") scale = uint64_t(1) << 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") scale = uint64_t(1) << 30;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib")
+    scale = uint64_t(1) << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib")
+    scale = uint64_t(1) << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib")
+    scale = uint64_t(1) << 30;
+  else
+    return std::nullopt;
   constexpr uint64_t kMax = uint64_t(1) << 53;
   if (*n > kMax / scale) return std::nullopt;
   return *n * scale;

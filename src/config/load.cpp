@@ -36,11 +36,12 @@ const std::vector<Section>& schema() {
       {"domains", {"local", "recipients", "recipients_file"}},
       {"relays", {"outbound", "networks"}},
       {"batv", {"key_file", "lifetime_days"}},
-      {"checks", {"helo_is_us", "own_domain_sender", "null_sender_multi_rcpt", "our_hosts",
-                  "our_ips"}},
+      {"checks",
+       {"helo_is_us", "own_domain_sender", "null_sender_multi_rcpt", "our_hosts", "our_ips"}},
       {"backscatter", {"action", "reject_text", "tag_header", "domains", "recipients"}},
-      {"storm", {"enabled", "window", "domain_backscatter", "domain_unknown_users",
-                 "recipient_backscatter", "quiet_period", "strict_rcpt"}},
+      {"storm",
+       {"enabled", "window", "domain_backscatter", "domain_unknown_users", "recipient_backscatter",
+        "quiet_period", "strict_rcpt"}},
       {"allow", {"clients", "sender_domains"}},
       {"block", {"clients"}},
       {"store", {"path"}},
@@ -71,8 +72,9 @@ void existing_file(Reader& r, std::string_view key, const Paths& paths, std::str
   path = paths.resolve(path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    r.error(key, r.pos(key), "'" + path + "' is not a file (" +
-                                 (ec ? ec.message() : std::string("no such file")) + ")");
+    r.error(
+        key, r.pos(key),
+        "'" + path + "' is not a file (" + (ec ? ec.message() : std::string("no such file")) + ")");
 }
 
 // Checks every key of the file against the schema; each unknown one is an error with the
@@ -88,8 +90,10 @@ void check_names(const toml::table& root, Sink& sink) {
       std::string message = v.is_table() ? "unknown section [" + std::string(k.str()) + "]"
                                          : "unknown key '" + std::string(k.str()) + "'";
       std::string hint = detail::suggest(k.str(), sections);
-      if (!hint.empty()) message += "; did you mean [" + hint + "]?";
-      else message += home_of(k.str());
+      if (!hint.empty())
+        message += "; did you mean [" + hint + "]?";
+      else
+        message += home_of(k.str());
       sink.error(std::string(k.str()), k.source().begin, message);
       continue;
     }
@@ -99,16 +103,16 @@ void check_names(const toml::table& root, Sink& sink) {
       continue;
     }
     for (auto&& [key, value] : *v.as_table()) {
-      if (std::find(section->keys.begin(), section->keys.end(), key.str()) !=
-          section->keys.end())
+      if (std::find(section->keys.begin(), section->keys.end(), key.str()) != section->keys.end())
         continue;
-      std::string message = "unknown key '" + std::string(key.str()) + "' in [" +
-                            section->name + "]";
+      std::string message =
+          "unknown key '" + std::string(key.str()) + "' in [" + section->name + "]";
       std::string hint = detail::suggest(key.str(), section->keys);
-      if (!hint.empty()) message += "; did you mean '" + hint + "'?";
-      else message += home_of(key.str());
-      sink.error(std::string(k.str()) + "." + std::string(key.str()), key.source().begin,
-                 message);
+      if (!hint.empty())
+        message += "; did you mean '" + hint + "'?";
+      else
+        message += home_of(key.str());
+      sink.error(std::string(k.str()) + "." + std::string(key.str()), key.source().begin, message);
     }
   }
 }
@@ -148,8 +152,9 @@ void read_smtp(const toml::table& root, Sink& sink, const Paths& paths, Config& 
   if (r.string("hostname", s.hostname)) {
     std::string error;
     if (s.hostname.empty()) {
-      r.error("hostname", r.pos("hostname"), "must not be empty: it is our name in the "
-                                             "greeting, in Received lines and in HELO checks");
+      r.error("hostname", r.pos("hostname"),
+              "must not be empty: it is our name in the "
+              "greeting, in Received lines and in HELO checks");
     } else if (auto h = detail::host_name(s.hostname, &error)) {
       s.hostname = *h;
     } else {
@@ -161,11 +166,13 @@ void read_smtp(const toml::table& root, Sink& sink, const Paths& paths, Config& 
   if (cert && !s.tls_cert.empty()) existing_file(r, "tls_cert", paths, s.tls_cert);
   if (key && !s.tls_key.empty()) existing_file(r, "tls_key", paths, s.tls_key);
   if (!s.tls_cert.empty() && s.tls_key.empty())
-    r.error("tls_cert", r.pos("tls_cert"), "tls_cert is set but tls_key is not; STARTTLS needs "
-                                           "both (or neither, to turn it off)");
+    r.error("tls_cert", r.pos("tls_cert"),
+            "tls_cert is set but tls_key is not; STARTTLS needs "
+            "both (or neither, to turn it off)");
   if (s.tls_cert.empty() && !s.tls_key.empty())
-    r.error("tls_key", r.pos("tls_key"), "tls_key is set but tls_cert is not; STARTTLS needs "
-                                         "both (or neither, to turn it off)");
+    r.error("tls_key", r.pos("tls_key"),
+            "tls_key is set but tls_cert is not; STARTTLS needs "
+            "both (or neither, to turn it off)");
   r.size("max_message_bytes", s.max_message_bytes);
   r.integer("max_recipients", s.max_recipients, 1, 100000);
   r.integer("max_sessions", s.max_sessions, 1, 1000000);
@@ -186,22 +193,26 @@ void read_smtp(const toml::table& root, Sink& sink, const Paths& paths, Config& 
               "is more than max_sessions, so it never applies");
 }
 
-void read_downstream(const toml::table& root, Sink& sink, const Paths& paths,
-                     Config& c) {
+void read_downstream(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
   Reader r(section(root, "downstream"), "downstream", sink);
   DownstreamConfig& d = c.downstream;
   if (auto items = r.strings("servers")) {
     for (const Item& i : *items) {
       std::string error;
       auto server = detail::downstream_server(i.value, paths, &error);
-      if (!server) r.error("servers", i.pos, error);
-      else d.servers.push_back(std::move(*server));
+      if (!server)
+        r.error("servers", i.pos, error);
+      else
+        d.servers.push_back(std::move(*server));
     }
-    if (items->empty()) r.error("servers", r.pos("servers"), "is empty; name at least one MTA "
-                                                             "(\"host:port\") or \"maildir:PATH\"");
+    if (items->empty())
+      r.error("servers", r.pos("servers"),
+              "is empty; name at least one MTA "
+              "(\"host:port\") or \"maildir:PATH\"");
   } else if (!r.has("servers")) {
-    r.error("servers", r.pos("servers"), "is missing: backstop needs at least one downstream MTA "
-                                      "(\"host:port\") or \"maildir:PATH\" to deliver to");
+    r.error("servers", r.pos("servers"),
+            "is missing: backstop needs at least one downstream MTA "
+            "(\"host:port\") or \"maildir:PATH\" to deliver to");
   }
   r.duration("connect_timeout", d.connect_timeout, false);
   r.duration("command_timeout", d.command_timeout, false);
@@ -215,8 +226,10 @@ void read_domains(const toml::table& root, Sink& sink, const Paths& paths, Confi
   auto locals = r.strings("local");
   for (const Item& i : locals.value_or(std::vector<Item>{})) {
     std::string error;
-    if (auto name = detail::domain_name(i.value, &error)) d.local.insert(*name);
-    else r.error("local", i.pos, error);
+    if (auto name = detail::domain_name(i.value, &error))
+      d.local.insert(*name);
+    else
+      r.error("local", i.pos, error);
   }
   if (!r.has("local"))
     r.error("local", r.pos("local"), "is missing: name the domains backstop receives mail for");
@@ -225,8 +238,10 @@ void read_domains(const toml::table& root, Sink& sink, const Paths& paths, Confi
   if (auto items = r.strings("recipients")) {
     for (const Item& i : *items) {
       std::string error;
-      if (auto a = detail::recipient(i.value, d.local, &error)) d.recipients.insert(*a);
-      else r.error("recipients", i.pos, error);
+      if (auto a = detail::recipient(i.value, d.local, &error))
+        d.recipients.insert(*a);
+      else
+        r.error("recipients", i.pos, error);
     }
   }
   if (r.string("recipients_file", d.recipients_file) && !d.recipients_file.empty()) {
@@ -244,9 +259,10 @@ void read_domains(const toml::table& root, Sink& sink, const Paths& paths, Confi
         std::any_of(d.file_recipients.begin(), d.file_recipients.end(), in_domain))
       continue;
     r.warning("local", r.pos("local"),
-              "local domain " + domain + " has no recipients, so every RCPT to it gets 550 "
-              "5.1.1; list its addresses in recipients or recipients_file, or \"@" + domain +
-              "\" to accept any user");
+              "local domain " + domain +
+                  " has no recipients, so every RCPT to it gets 550 "
+                  "5.1.1; list its addresses in recipients or recipients_file, or \"@" +
+                  domain + "\" to accept any user");
   }
 }
 
@@ -279,17 +295,19 @@ void read_checks(const toml::table& root, Sink& sink, Config& c) {
   ChecksConfig& k = c.checks;
   r.choice("helo_is_us", k.helo_is_us,
            {{"reject", A::kReject}, {"tempfail", A::kTempfail}, {"off", A::kOff}});
-  r.choice("own_domain_sender", k.own_domain_sender,
-           {{"note", A::kNote}, {"reject", A::kReject}, {"tempfail", A::kTempfail},
-            {"off", A::kOff}});
+  r.choice(
+      "own_domain_sender", k.own_domain_sender,
+      {{"note", A::kNote}, {"reject", A::kReject}, {"tempfail", A::kTempfail}, {"off", A::kOff}});
   r.choice("null_sender_multi_rcpt", k.null_sender_multi_rcpt,
            {{"reject", A::kReject}, {"tempfail", A::kTempfail}, {"off", A::kOff}});
   std::vector<std::string> hosts;
   if (auto items = r.strings("our_hosts")) {
     for (const Item& i : *items) {
       std::string error;
-      if (auto h = detail::host_name(i.value, &error)) hosts.push_back(*h);
-      else r.error("our_hosts", i.pos, error);
+      if (auto h = detail::host_name(i.value, &error))
+        hosts.push_back(*h);
+      else
+        r.error("our_hosts", i.pos, error);
     }
   }
   // Our own name is always ours; the listen addresses were added by read_smtp.
@@ -301,8 +319,10 @@ void read_checks(const toml::table& root, Sink& sink, Config& c) {
   if (auto items = r.strings("our_ips")) {
     for (const Item& i : *items) {
       auto ip = i.value.find('/') == std::string::npos ? core::parse_ip(i.value) : std::nullopt;
-      if (ip) ips.push_back(*ip);
-      else r.error("our_ips", i.pos, "'" + i.value + "' is not an IPv4 or IPv6 address");
+      if (ip)
+        ips.push_back(*ip);
+      else
+        r.error("our_ips", i.pos, "'" + i.value + "' is not an IPv4 or IPv6 address");
     }
   }
   ips.insert(ips.end(), k.our_ips.begin(), k.our_ips.end());
@@ -323,8 +343,10 @@ void read_action_table(Reader& r, std::string_view key, Sink& sink, Fn&& add) {
   for (auto&& [k, v] : *n->as_table()) {
     std::string path = r.path(key) + ".\"" + std::string(k.str()) + "\"";
     if (!v.is_string()) {
-      sink.error(path, v.source().begin,
-                 std::string("expected an action (a string), got ") + type_name(v));
+      std::string message = std::string("expected an action (a string), got ") + type_name(v);
+      // example.org = "tag" is the table example with the key org: the name needs quotes.
+      if (v.is_table()) message += "; put names with dots in quotes: \"example.org\" = \"tag\"";
+      sink.error(path, k.source().begin, message);
       continue;
     }
     std::string word(v.as_string()->get());
@@ -343,8 +365,10 @@ void read_backscatter(const toml::table& root, Sink& sink, Config& c) {
   Reader r(section(root, "backscatter"), "backscatter", sink);
   BackscatterConfig& b = c.backscatter;
   r.choice("action", b.action,
-           {{"reject", BackscatterAction::kReject}, {"tempfail", BackscatterAction::kTempfail},
-            {"discard", BackscatterAction::kDiscard}, {"tag", BackscatterAction::kTag}});
+           {{"reject", BackscatterAction::kReject},
+            {"tempfail", BackscatterAction::kTempfail},
+            {"discard", BackscatterAction::kDiscard},
+            {"tag", BackscatterAction::kTag}});
   if (r.string("reject_text", b.reject_text)) {
     if (auto why = detail::reply_text_error(b.reject_text)) {
       r.error("reject_text", r.pos("reject_text"), *why);
@@ -358,28 +382,28 @@ void read_backscatter(const toml::table& root, Sink& sink, Config& c) {
     }
   }
   const auto& local = c.domains.local;
-  read_action_table(r, "domains", sink, [&](std::string key, BackscatterAction a,
-                                             std::string* error) {
-    auto name = detail::domain_name(key, error);
-    if (!name) return false;
-    if (!local.contains(*name)) {
-      *error = "'" + *name + "' is not one of the local domains ([domains] local)";
-      return false;
-    }
-    b.domains[*name] = a;
-    return true;
-  });
-  read_action_table(r, "recipients", sink, [&](std::string key, BackscatterAction a,
-                                                std::string* error) {
-    auto address = detail::recipient(key, local, error);
-    if (!address) return false;
-    if (address->front() == '@') {
-      *error = "'" + key + "' is a whole domain; put it in [backscatter.domains]";
-      return false;
-    }
-    b.recipients[*address] = a;
-    return true;
-  });
+  read_action_table(
+      r, "domains", sink, [&](std::string key, BackscatterAction a, std::string* error) {
+        auto name = detail::domain_name(key, error);
+        if (!name) return false;
+        if (!local.contains(*name)) {
+          *error = "'" + *name + "' is not one of the local domains ([domains] local)";
+          return false;
+        }
+        b.domains[*name] = a;
+        return true;
+      });
+  read_action_table(r, "recipients", sink,
+                    [&](std::string key, BackscatterAction a, std::string* error) {
+                      auto address = detail::recipient(key, local, error);
+                      if (!address) return false;
+                      if (address->front() == '@') {
+                        *error = "'" + key + "' is a whole domain; put it in [backscatter.domains]";
+                        return false;
+                      }
+                      b.recipients[*address] = a;
+                      return true;
+                    });
 }
 
 void read_storm(const toml::table& root, Sink& sink, Config& c) {
@@ -402,15 +426,15 @@ void read_access(const toml::table& root, Sink& sink, Config& c) {
       std::string error;
       if (auto name = detail::domain_name(i.value, &error))
         c.access.allow_sender_domains.insert(*name);
-      else allow.error("sender_domains", i.pos, error);
+      else
+        allow.error("sender_domains", i.pos, error);
     }
   }
   Reader block(section(root, "block"), "block", sink);
   client_list(block, "clients", true, c.access.block);
 }
 
-void read_store_and_log(const toml::table& root, Sink& sink, const Paths& paths,
-                        Config& c) {
+void read_store_and_log(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
   Reader store(section(root, "store"), "store", sink);
   if (store.string("path", c.store.path) && c.store.path.empty())
     store.error("path", store.pos("path"), "must not be empty");
@@ -418,11 +442,12 @@ void read_store_and_log(const toml::table& root, Sink& sink, const Paths& paths,
   Reader log(section(root, "log"), "log", sink);
   std::string format;
   if (log.string("format", format)) {
-    if (format == "text" || format == "json") c.log.format = format;
-    else log.error("format", log.pos("format"), "'" + format + "' is not \"text\" or \"json\"");
+    if (format == "text" || format == "json")
+      c.log.format = format;
+    else
+      log.error("format", log.pos("format"), "'" + format + "' is not \"text\" or \"json\"");
   }
-  if (log.string("file", c.log.file) && !c.log.file.empty())
-    c.log.file = paths.resolve(c.log.file);
+  if (log.string("file", c.log.file) && !c.log.file.empty()) c.log.file = paths.resolve(c.log.file);
 }
 
 }  // namespace

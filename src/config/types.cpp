@@ -106,13 +106,16 @@ bool HostPattern::matches(std::string_view host) const {
 std::optional<HostPattern> parse_host_pattern(std::string_view text, std::string* error) {
   text = core::trim(text);
   std::string_view name = text;
-  if (name.starts_with("*.")) name.remove_prefix(2);
-  else if (name.starts_with(".")) name.remove_prefix(1);
+  if (name.starts_with("*."))
+    name.remove_prefix(2);
+  else if (name.starts_with("."))
+    name.remove_prefix(1);
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);  // absolute form
   std::string quoted = "'" + std::string(text) + "'";
   if (name.empty()) {
-    set(error, quoted + " is not a host name pattern (\"host.example.com\", \"*.example.com\""
-                        " or \".example.com\")");
+    set(error, quoted +
+                   " is not a host name pattern (\"host.example.com\", \"*.example.com\""
+                   " or \".example.com\")");
     return std::nullopt;
   }
   if (name.size() > 253) {
@@ -166,9 +169,9 @@ bool ClientList::contains_host(std::string_view host) const {
 bool ClientList::add(std::string_view entry, bool hosts_allowed, std::string* error) {
   entry = core::trim(entry);
   const bool looks_numeric =
-      !entry.empty() &&
-      (entry.find_first_of(":/") != std::string_view::npos ||
-       std::all_of(entry.begin(), entry.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); }));
+      !entry.empty() && (entry.find_first_of(":/") != std::string_view::npos ||
+                         std::all_of(entry.begin(), entry.end(),
+                                     [](char c) { return c == '.' || (c >= '0' && c <= '9'); }));
   if (looks_numeric || !hosts_allowed) {
     auto c = parse_cidr(entry, error);
     if (!c) {
@@ -186,20 +189,28 @@ bool ClientList::add(std::string_view entry, bool hosts_allowed, std::string* er
 
 const char* to_string(CheckAction a) {
   switch (a) {
-    case CheckAction::kOff: return "off";
-    case CheckAction::kNote: return "note";
-    case CheckAction::kReject: return "reject";
-    case CheckAction::kTempfail: return "tempfail";
+    case CheckAction::kOff:
+      return "off";
+    case CheckAction::kNote:
+      return "note";
+    case CheckAction::kReject:
+      return "reject";
+    case CheckAction::kTempfail:
+      return "tempfail";
   }
   return "?";
 }
 
 const char* to_string(BackscatterAction a) {
   switch (a) {
-    case BackscatterAction::kReject: return "reject";
-    case BackscatterAction::kTempfail: return "tempfail";
-    case BackscatterAction::kDiscard: return "discard";
-    case BackscatterAction::kTag: return "tag";
+    case BackscatterAction::kReject:
+      return "reject";
+    case BackscatterAction::kTempfail:
+      return "tempfail";
+    case BackscatterAction::kDiscard:
+      return "discard";
+    case BackscatterAction::kTag:
+      return "tag";
   }
   return "?";
 }
@@ -252,8 +263,7 @@ BackscatterAction Config::backscatter_action_for(std::string_view recipient) con
   if (auto it = backscatter.recipients.find(address); it != backscatter.recipients.end())
     return it->second;
   if (auto at = address.rfind('@'); at != std::string::npos) {
-    if (auto it = backscatter.domains.find(address.substr(at + 1));
-        it != backscatter.domains.end())
+    if (auto it = backscatter.domains.find(address.substr(at + 1)); it != backscatter.domains.end())
       return it->second;
   }
   return backscatter.action;

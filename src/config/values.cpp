@@ -19,7 +19,9 @@
 namespace backstop::config::detail {
 namespace {
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 void set(std::string* error, std::string text) {
   if (error) *error = std::move(text);
@@ -84,19 +86,21 @@ std::optional<std::string> recipient(std::string_view text, const std::set<std::
     domain = *d;
     address = "@" + domain;
   } else {
-    auto a = t.find_first_of("<> ") == std::string_view::npos ? core::parse_address(t)
-                                                                : std::nullopt;
+    auto a =
+        t.find_first_of("<> ") == std::string_view::npos ? core::parse_address(t) : std::nullopt;
     if (!a || !core::is_domain_name(a->domain)) {
-      set(error, in_quotes(text) + " is not a mail address (user@domain, or @domain for all of "
-                                "a domain's users)");
+      set(error, in_quotes(text) +
+                     " is not a mail address (user@domain, or @domain for all of "
+                     "a domain's users)");
       return std::nullopt;
     }
     domain = a->domain;
     address = core::to_lower(a->str());
   }
   if (!local.contains(domain)) {
-    set(error, in_quotes(text) + " is not in a local domain ([domains] local): backstop only "
-                              "accepts mail for its local domains");
+    set(error, in_quotes(text) +
+                   " is not in a local domain ([domains] local): backstop only "
+                   "accepts mail for its local domains");
     return std::nullopt;
   }
   return address;
@@ -105,12 +109,13 @@ std::optional<std::string> recipient(std::string_view text, const std::set<std::
 std::optional<ListenAddress> listen_address(std::string_view text, std::string* error) {
   auto hp = parse_host_port(text);
   if (!hp) {
-    set(error, in_quotes(text) + " is not \"IP:port\" or \"[IPv6]:port\" with a port from 1 to "
-                              "65535");
+    set(error, in_quotes(text) +
+                   " is not \"IP:port\" or \"[IPv6]:port\" with a port from 1 to "
+                   "65535");
     return std::nullopt;
   }
-  auto ip = hp->host.find_first_of("[]") == std::string::npos ? core::parse_ip(hp->host)
-                                                              : std::nullopt;
+  auto ip =
+      hp->host.find_first_of("[]") == std::string::npos ? core::parse_ip(hp->host) : std::nullopt;
   if (!ip || core::istarts_with(hp->host, "ipv6:")) {
     set(error, in_quotes(text) + ": " + in_quotes(hp->host) +
                    " is not an IP address (listen on 0.0.0.0 or [::] for every address)");
@@ -138,19 +143,20 @@ std::optional<Downstream> downstream_server(std::string_view text, const Paths& 
   }
   auto hp = parse_host_port(t);
   if (!hp) {
-    set(error, in_quotes(text) + " is not \"host:port\", \"[IPv6]:port\" or \"maildir:PATH\" "
-                              "(ports are 1 to 65535)");
+    set(error, in_quotes(text) +
+                   " is not \"host:port\", \"[IPv6]:port\" or \"maildir:PATH\" "
+                   "(ports are 1 to 65535)");
     return std::nullopt;
   }
-  if (auto ip = core::parse_ip(hp->host);
-      ip && hp->host.find_first_of("[]") == std::string::npos) {
+  if (auto ip = core::parse_ip(hp->host); ip && hp->host.find_first_of("[]") == std::string::npos) {
     d.host = ip->str();
   } else {
     std::string why;
     auto name = host_name(hp->host, &why);
     if (!name) {
-      set(error, in_quotes(text) + ": " + in_quotes(hp->host) + " is neither an IP address nor a "
-                                                          "host name");
+      set(error, in_quotes(text) + ": " + in_quotes(hp->host) +
+                     " is neither an IP address nor a "
+                     "host name");
       return std::nullopt;
     }
     d.host = *name;
@@ -183,8 +189,9 @@ std::optional<std::string> header_name_error(std::string_view name) {
   if (name.size() > 76) return "is too long for a header field name";
   for (char c : name)
     if (c == ':' || static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
-      return in_quotes(name) + " is not a header field name (printable ASCII without ':' or "
-                            "blanks)";
+      return in_quotes(name) +
+             " is not a header field name (printable ASCII without ':' or "
+             "blanks)";
   return std::nullopt;
 }
 

@@ -14,9 +14,18 @@ void Headers::add(std::string name, std::string value) {
   fields_.push_back({std::move(name), std::move(value)});
 }
 
+namespace {
+
+// Field names compared case-insensitively; the length first, since most differ in it.
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals(a, b);
+}
+
+}  // namespace
+
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const auto& h : fields_)
-    if (iequals(h.name, name)) return std::string_view(h.value);
+    if (same_name(h.name, name)) return std::string_view(h.value);
   return std::nullopt;
 }
 
@@ -28,7 +37,7 @@ std::string_view Headers::get_or_empty(std::string_view name) const {
 std::vector<std::string_view> Headers::all(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& h : fields_)
-    if (iequals(h.name, name)) out.emplace_back(h.value);
+    if (same_name(h.name, name)) out.emplace_back(h.value);
   return out;
 }
 

@@ -18,6 +18,7 @@ struct Header {
 class Headers {
  public:
   void add(std::string name, std::string value);
+  void reserve(size_t n) { fields_.reserve(n); }
   // First field of that name (case-insensitive), or nullopt.
   std::optional<std::string_view> get(std::string_view name) const;
   std::string_view get_or_empty(std::string_view name) const;

@@ -1,4 +1,5 @@
-// GMime walk producing ParsedMessage; see mime.h. GMime does the MIME work (RFC 2045-2049);
+// GMime walk producing ParsedMessage (parse_message_gmime, the reference for the reader in
+// fast_mime.cpp that parse_message uses); see mime.h. GMime does the MIME work (RFC 2045-2049);
 // this file only flattens its tree and enforces our limits, including one on GMime itself:
 // the input is cut before the (max_parts+1)-th Content-Type field, which bounds the depth of
 // GMime's own recursion on hostile nesting.
@@ -10,6 +11,7 @@
 #include <mutex>
 
 #include "core/text.h"
+#include "message/fast_mime.h"
 
 namespace backstop::message {
 namespace {
@@ -159,26 +161,6 @@ void walk(Walk& w, GMimeObject* obj, int depth, int message_depth, AttachedMessa
   w.out.parts.push_back(std::move(part));
 }
 
-// Cuts raw before the (max_parts+1)-th "Content-Type:" line; see the file comment.
-std::string_view bound_input(std::string_view raw, const Limits& limits, bool& cut) {
-  if (raw.size() > limits.max_message_bytes) {
-    raw = raw.substr(0, limits.max_message_bytes);
-    cut = true;
-  }
-  int seen = 0;
-  size_t pos = 0;
-  while (pos < raw.size()) {
-    if (core::istarts_with(raw.substr(pos, 13), "content-type:") && ++seen > limits.max_parts) {
-      cut = true;
-      return raw.substr(0, pos);
-    }
-    size_t nl = raw.find('\n', pos);
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
-  }
-  return raw;
-}
-
 }  // namespace
 
 void init_mime() {
@@ -187,10 +169,14 @@ void init_mime() {
 }
 
 ParsedMessage parse_message(std::string_view raw, const Limits& limits) {
+  return parse_message_fast(raw, limits);
+}
+
+ParsedMessage parse_message_gmime(std::string_view raw, const Limits& limits) {
   init_mime();
   ParsedMessage out;
   bool cut = false;
-  raw = bound_input(raw, limits, cut);
+  raw = bound_message_input(raw, limits, cut);
   out.limit_reached = cut;
   GMimeStream* stream = g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
@@ -220,45 +206,56 @@ ParsedMessage parse_message(std::string_view raw, const Limits& limits) {
 std::string html_to_text(std::string_view html, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(html.size(), max_bytes));
+  const size_t n = html.size();
   size_t i = 0;
   auto skip_block = [&](std::string_view close) {
     size_t end = core::ifind(html, close, i);
-    i = end == std::string_view::npos ? html.size() : end + close.size();
+    i = end == std::string_view::npos ? n : end + close.size();
   };
-  while (i < html.size() && out.size() < max_bytes) {
-    char c = html[i];
-    if (c == '<') {
-      std::string_view rest = html.substr(i, 8);
-      if (core::istarts_with(rest, "<style")) { skip_block("</style>"); continue; }
-      if (core::istarts_with(rest, "<script")) { skip_block("</script>"); continue; }
-      if (core::istarts_with(rest, "<!--")) { skip_block("-->"); continue; }
-      bool block = core::istarts_with(rest, "<br") || core::istarts_with(rest, "<p") ||
-                   core::istarts_with(rest, "</p") || core::istarts_with(rest, "<div") ||
-                   core::istarts_with(rest, "<tr") || core::istarts_with(rest, "</tr") ||
-                   core::istarts_with(rest, "<li") || core::istarts_with(rest, "</h");
-      size_t end = html.find('>', i);
-      i = end == std::string_view::npos ? html.size() : end + 1;
-      if (block) out.push_back('\n');
-      else out.push_back(' ');
+  auto at = [&](std::string_view prefix) {
+    return core::istarts_with(html.substr(i, prefix.size()), prefix);
+  };
+  while (i < n && out.size() < max_bytes) {
+    size_t j = i;  // plain text runs to the next tag or entity: copied as it is
+    while (j < n && html[j] != '<' && html[j] != '&') ++j;
+    if (j > i) {
+      out.append(html.data() + i, std::min(j - i, max_bytes - out.size()));
+      i = j;
       continue;
     }
-    if (c == '&') {
-      static constexpr std::pair<std::string_view, char> kEntities[] = {
-          {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '},
-          {"&#39;", '\''}, {"&#64;", '@'}};
-      bool done = false;
-      for (auto [name, ch] : kEntities) {
-        if (core::istarts_with(html.substr(i), name)) {
-          out.push_back(ch);
-          i += name.size();
-          done = true;
-          break;
-        }
+    if (html[i] == '<') {
+      if (at("<style")) { skip_block("</style>"); continue; }
+      if (at("<script")) { skip_block("</script>"); continue; }
+      if (at("<!--")) { skip_block("-->"); continue; }
+      bool block = false;
+      switch (i + 1 < n ? core::ascii_lower(html[i + 1]) : '\0') {
+        case 'b': block = at("<br"); break;
+        case 'p': block = true; break;
+        case 'd': block = at("<div"); break;
+        case 't': block = at("<tr"); break;
+        case 'l': block = at("<li"); break;
+        case '/': block = at("</p") || at("</tr") || at("</h"); break;
+        default: break;
       }
-      if (done) continue;
+      size_t end = html.find('>', i);
+      i = end == std::string_view::npos ? n : end + 1;
+      out.push_back(block ? '\n' : ' ');
+      continue;
     }
-    out.push_back(c);
-    ++i;
+    static constexpr std::pair<std::string_view, char> kEntities[] = {
+        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '},
+        {"&#39;", '\''}, {"&#64;", '@'}};
+    char decoded = '&';
+    size_t used = 1;
+    for (auto [name, ch] : kEntities) {
+      if (at(name)) {
+        decoded = ch;
+        used = name.size();
+        break;
+      }
+    }
+    out.push_back(decoded);
+    i += used;
   }
   return out;
 }

@@ -1,5 +1,5 @@
-// Parses a raw message with GMime into a flat view that the classifier reads: the top headers,
-// the leaf parts with their decoded text, and the messages attached or quoted as MIME parts.
+// Parses a raw message into a flat view that the classifier reads: the top headers, the leaf
+// parts with their decoded text, and the messages attached or quoted as MIME parts.
 // Input is untrusted; the limits in limits.h bound depth, part count and sizes.
 #pragma once
 
@@ -34,12 +34,16 @@ struct ParsedMessage {
   std::vector<Part> parts;
   std::vector<AttachedMessage> attached;
   bool limit_reached = false;
-  bool parsed = false;  // GMime produced a message at all
+  bool parsed = false;  // a message could be read at all (GMime's rules: see fast_mime.cpp)
 };
 
 // Must be called once per process before parse_message (idempotent, thread-safe).
 void init_mime();
+// The reader in fast_mime.cpp: GMime's reading of the message without GMime's object tree.
 ParsedMessage parse_message(std::string_view raw, const Limits& limits = {});
+// The same view from a full GMime parse: the reference that parse_message is compared with
+// (tests/unit/message/fast_mime_test.cpp, bench/classify/mime_equivalence.cpp).
+ParsedMessage parse_message_gmime(std::string_view raw, const Limits& limits = {});
 
 // Plain text of an HTML body: tags removed, common entities decoded, whitespace kept.
 std::string html_to_text(std::string_view html, size_t max_bytes);

@@ -24,11 +24,17 @@
 namespace backstop::net {
 namespace {
 
-bool drop_privileges(const std::string& user, std::string* error) {
+// Runs as the configured user from here on; the spool directory is handed to that user
+// first, since spilled messages are written there after the switch.
+bool drop_privileges(const std::string& user, const std::string& spool_dir, std::string* error) {
   if (::geteuid() != 0 || user.empty()) return true;
   struct passwd* pw = ::getpwnam(user.c_str());
   if (!pw) {
     *error = "no such user '" + user + "' ([smtp] user)";
+    return false;
+  }
+  if (::chown(spool_dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+    *error = "cannot give the spool directory " + spool_dir + " to user '" + user + "'";
     return false;
   }
   if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
@@ -104,7 +110,7 @@ int run_daemon(const DaemonOptions& options) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
-  if (!drop_privileges(cfg->smtp.user, &error)) {
+  if (!drop_privileges(cfg->smtp.user, cfg->smtp.spool_dir, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }

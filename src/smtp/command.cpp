@@ -17,16 +17,28 @@ struct VerbName {
 };
 
 constexpr VerbName kVerbs[] = {
-    {"EHLO", Verb::kEhlo},  {"HELO", Verb::kHelo},  {"MAIL", Verb::kMail},
-    {"RCPT", Verb::kRcpt},  {"DATA", Verb::kData},  {"RSET", Verb::kRset},
-    {"NOOP", Verb::kNoop},  {"QUIT", Verb::kQuit},  {"VRFY", Verb::kVrfy},
-    {"EXPN", Verb::kExpn},  {"HELP", Verb::kHelp},  {"STARTTLS", Verb::kStartTls},
+    {"EHLO", Verb::kEhlo},
+    {"HELO", Verb::kHelo},
+    {"MAIL", Verb::kMail},
+    {"RCPT", Verb::kRcpt},
+    {"DATA", Verb::kData},
+    {"RSET", Verb::kRset},
+    {"NOOP", Verb::kNoop},
+    {"QUIT", Verb::kQuit},
+    {"VRFY", Verb::kVrfy},
+    {"EXPN", Verb::kExpn},
+    {"HELP", Verb::kHelp},
+    {"STARTTLS", Verb::kStartTls},
     // Known verbs we do not offer (RFC 5321 4.2.4: 502): AUTH (RFC 4954), BDAT (RFC 3030),
     // ETRN (RFC 1985), ATRN (RFC 2645), and RFC 821's TURN, SEND, SOML, SAML (RFC 5321 F.).
-    {"AUTH", Verb::kNotImplemented}, {"BDAT", Verb::kNotImplemented},
-    {"ETRN", Verb::kNotImplemented}, {"ATRN", Verb::kNotImplemented},
-    {"TURN", Verb::kNotImplemented}, {"SEND", Verb::kNotImplemented},
-    {"SOML", Verb::kNotImplemented}, {"SAML", Verb::kNotImplemented},
+    {"AUTH", Verb::kNotImplemented},
+    {"BDAT", Verb::kNotImplemented},
+    {"ETRN", Verb::kNotImplemented},
+    {"ATRN", Verb::kNotImplemented},
+    {"TURN", Verb::kNotImplemented},
+    {"SEND", Verb::kNotImplemented},
+    {"SOML", Verb::kNotImplemented},
+    {"SAML", Verb::kNotImplemented},
 };
 
 // RFC 5321 4.5.3.1.1 says 64 octets of local part; tagged (BATV, SRS) addresses exceed that in
@@ -35,19 +47,44 @@ constexpr size_t kMaxLocal = 256;
 constexpr size_t kMaxDomain = 255;
 constexpr size_t kMaxKeywordInReply = 32;
 
-bool is_ws(char c) { return c == ' ' || c == '\t'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_8bit(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\t';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_8bit(char c) {
+  return static_cast<unsigned char>(c) >= 0x80;
+}
 
 // RFC 5322 3.2.3 atext, plus "." (dot-string, read liberally: "a..b" exists in the wild), plus
 // UTF8-non-ascii (RFC 6531 3.3).
 bool is_atext(char c) {
   if (is_alpha(c) || is_digit(c) || is_8bit(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
-    case '|': case '}': case '~': case '.':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~':
+    case '.':
       return true;
     default:
       return false;
@@ -66,8 +103,7 @@ size_t scan_domain(std::string_view s) {
   size_t i = 0;
   while (true) {
     const size_t start = i;
-    while (i < s.size() && (is_alpha(s[i]) || is_digit(s[i]) || is_8bit(s[i]) || s[i] == '-'))
-      ++i;
+    while (i < s.size() && (is_alpha(s[i]) || is_digit(s[i]) || is_8bit(s[i]) || s[i] == '-')) ++i;
     if (i == start || s[start] == '-' || s[i - 1] == '-') return 0;
     if (i < s.size() && s[i] == '.') {
       ++i;
@@ -218,16 +254,19 @@ std::optional<core::Reply> for_each_param(std::string_view params, F&& f) {
     size_t end = 0;
     while (end < params.size() && !is_ws(params[end])) ++end;
     Param p;
-    if (!parse_param(params.substr(0, end), p)) return replies::bad_args("invalid parameter syntax");
+    if (!parse_param(params.substr(0, end), p))
+      return replies::bad_args("invalid parameter syntax");
     if (auto err = f(p)) return err;
     params = ltrim(params.substr(end));
   }
   return std::nullopt;
 }
 
-std::string_view keyword_for_reply(std::string_view k) { return k.substr(0, kMaxKeywordInReply); }
+std::string_view keyword_for_reply(std::string_view k) {
+  return k.substr(0, kMaxKeywordInReply);
+}
 
-// RFC 1870 4: size-value = 1*20DIGIT. Values past uint64 saturate (they exceed any limit).
+// RFC 1870: size-value = 1*20DIGIT. Values past uint64 saturate (they exceed any limit).
 bool parse_size(std::string_view v, uint64_t& out) {
   if (v.empty() || v.size() > 20) return false;
   uint64_t n = 0;
@@ -247,14 +286,14 @@ bool parse_size(std::string_view v, uint64_t& out) {
 std::optional<core::Reply> parse_mail_params(std::string_view raw, MailParams& mp) {
   mp.raw = std::string(core::trim(raw));
   return for_each_param(raw, [&](const Param& p) -> std::optional<core::Reply> {
-    if (core::iequals(p.keyword, "SIZE")) {  // RFC 1870 6
+    if (core::iequals(p.keyword, "SIZE")) {  // RFC 1870
       uint64_t n = 0;
       if (mp.size) return replies::bad_args("duplicate SIZE parameter");
       if (!p.has_value || !parse_size(p.value, n)) return replies::bad_args("bad SIZE value");
       mp.size = n;
       return std::nullopt;
     }
-    if (core::iequals(p.keyword, "BODY")) {  // RFC 6152 3
+    if (core::iequals(p.keyword, "BODY")) {  // RFC 6152 2
       if (!mp.body.empty()) return replies::bad_args("duplicate BODY parameter");
       if (!p.has_value) return replies::bad_args("bad BODY value");
       if (core::iequals(p.value, "7BIT")) {
@@ -367,15 +406,16 @@ PathResult parse_path(std::string_view text, bool allow_null, bool allow_postmas
   return r;
 }
 
-Verb parse_verb(std::string_view line) { return lookup(split(line).verb); }
+Verb parse_verb(std::string_view line) {
+  return lookup(split(line).verb);
+}
 
 ParseResult parse_command(std::string_view line) {
   // RFC 5321 2.3.8 / 4.1.1: commands are printable text; a control octet (NUL, a bare CR, ...)
   // is never part of a valid command and must not reach logs or policy.
   for (char c : line) {
     const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f)
-      return SyntaxError{replies::invalid_characters()};
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return SyntaxError{replies::invalid_characters()};
   }
   const Split s = split(line);
   Command cmd;
@@ -390,7 +430,8 @@ ParseResult parse_command(std::string_view line) {
       return cmd;
     case Verb::kMail: {
       // RFC 5321 4.1.1.2: "MAIL FROM:" Reverse-path [SP Mail-parameters]
-      if (!core::istarts_with(s.arg, "FROM:")) return SyntaxError{replies::syntax("MAIL FROM:<address>")};
+      if (!core::istarts_with(s.arg, "FROM:"))
+        return SyntaxError{replies::syntax("MAIL FROM:<address>")};
       PathResult p = parse_path(s.arg.substr(5), true, false);
       if (p.error) return SyntaxError{replies::bad_sender(p.error)};
       if (auto err = parse_mail_params(p.params, cmd.params)) return SyntaxError{std::move(*err)};
@@ -401,7 +442,8 @@ ParseResult parse_command(std::string_view line) {
     case Verb::kRcpt: {
       // RFC 5321 4.1.1.3: "RCPT TO:" ( "<Postmaster@" Domain ">" / "<Postmaster>" /
       // Forward-path ) [SP Rcpt-parameters]
-      if (!core::istarts_with(s.arg, "TO:")) return SyntaxError{replies::syntax("RCPT TO:<address>")};
+      if (!core::istarts_with(s.arg, "TO:"))
+        return SyntaxError{replies::syntax("RCPT TO:<address>")};
       PathResult p = parse_path(s.arg.substr(3), false, true);
       if (p.error) return SyntaxError{replies::bad_recipient(p.error)};
       if (auto err = parse_rcpt_params(p.params)) return SyntaxError{std::move(*err)};
@@ -410,9 +452,9 @@ ParseResult parse_command(std::string_view line) {
       cmd.utf8_path = p.utf8;
       return cmd;
     }
-    case Verb::kData:       // RFC 5321 4.1.1.4: "DATA" CRLF
-    case Verb::kRset:       // RFC 5321 4.1.1.5: "RSET" CRLF
-    case Verb::kStartTls:   // RFC 3207 4: "501 Syntax error (no parameters allowed)"
+    case Verb::kData:      // RFC 5321 4.1.1.4: "DATA" CRLF
+    case Verb::kRset:      // RFC 5321 4.1.1.5: "RSET" CRLF
+    case Verb::kStartTls:  // RFC 3207 4: "501 Syntax error (no parameters allowed)"
       if (!s.arg.empty()) return SyntaxError{replies::bad_args("no parameters allowed")};
       return cmd;
     case Verb::kVrfy:  // RFC 5321 4.1.1.6: "VRFY" SP String

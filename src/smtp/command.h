@@ -36,9 +36,9 @@ struct Command {
   std::string arg;  // HELO/EHLO: the client's name (first word); VRFY/HELP/NOOP: the argument
   // MAIL and RCPT (RFC 5321 4.1.2 Path):
   std::optional<core::Address> path;  // nullopt: the null path "<>" or a bare <Postmaster>
-  bool postmaster = false;  // RCPT TO:<Postmaster> without a domain (RFC 5321 4.1.1.3)
-  bool utf8_path = false;   // the path has non-ASCII octets: needs SMTPUTF8 (RFC 6531 3.4)
-  MailParams params;        // MAIL only
+  bool postmaster = false;            // RCPT TO:<Postmaster> without a domain (RFC 5321 4.1.1.3)
+  bool utf8_path = false;  // the path has non-ASCII octets: needs SMTPUTF8 (RFC 6531 3.4)
+  MailParams params;       // MAIL only
 };
 
 struct SyntaxError {
@@ -62,7 +62,7 @@ struct PathResult {
   bool null_path = false;
   bool postmaster = false;
   bool utf8 = false;
-  std::string_view params;  // what follows the path, leading spaces removed
+  std::string_view params;      // what follows the path, leading spaces removed
   const char* error = nullptr;  // set on failure: a short public text
 };
 PathResult parse_path(std::string_view text, bool allow_null, bool allow_postmaster);

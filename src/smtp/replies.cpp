@@ -39,7 +39,9 @@ bool valid_enhanced(std::string_view e) {
 
 }  // namespace
 
-core::Reply greeting(std::string_view host) { return make(220, "", cat(host, " ESMTP backstop")); }
+core::Reply greeting(std::string_view host) {
+  return make(220, "", cat(host, " ESMTP backstop"));
+}
 core::Reply closing(std::string_view host) {
   return make(221, "2.0.0", cat(host, " closing connection"));
 }
@@ -52,12 +54,22 @@ core::Reply too_many_errors(std::string_view host) {
 core::Reply input_overflow(std::string_view host) {
   return make(421, "4.7.0", cat(host, " Error: too much pipelined input, closing connection"));
 }
-core::Reply no_service() { return make(503, "5.5.1", "Error: no SMTP service here"); }
+core::Reply no_service() {
+  return make(503, "5.5.1", "Error: no SMTP service here");
+}
 
-core::Reply ok() { return make(250, "2.0.0", "OK"); }
-core::Reply sender_ok() { return make(250, "2.1.0", "Sender OK"); }
-core::Reply recipient_ok() { return make(250, "2.1.5", "Recipient OK"); }
-core::Reply start_data() { return make(354, "", "End data with <CR><LF>.<CR><LF>"); }
+core::Reply ok() {
+  return make(250, "2.0.0", "OK");
+}
+core::Reply sender_ok() {
+  return make(250, "2.1.0", "Sender OK");
+}
+core::Reply recipient_ok() {
+  return make(250, "2.1.5", "Recipient OK");
+}
+core::Reply start_data() {
+  return make(354, "", "End data with <CR><LF>.<CR><LF>");
+}
 core::Reply cannot_vrfy() {
   return make(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
 }
@@ -65,8 +77,12 @@ core::Reply help() {
   return make(214, "2.0.0",
               "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS; see RFC 5321");
 }
-core::Reply start_tls() { return make(220, "2.0.0", "Ready to start TLS"); }
-core::Reply helo(std::string_view host) { return make(250, "", std::string(host)); }
+core::Reply start_tls() {
+  return make(220, "2.0.0", "Ready to start TLS");
+}
+core::Reply helo(std::string_view host) {
+  return make(250, "", std::string(host));
+}
 
 std::vector<std::string> ehlo_lines(std::string_view host, size_t max_size, bool starttls) {
   std::vector<std::string> lines;
@@ -84,12 +100,24 @@ std::vector<std::string> ehlo_lines(std::string_view host, size_t max_size, bool
 core::Reply invalid_characters() {
   return make(500, "5.5.2", "Error: invalid character in command");
 }
-core::Reply unrecognized() { return make(500, "5.5.1", "Error: command not recognized"); }
-core::Reply not_implemented() { return make(502, "5.5.1", "Error: command not implemented"); }
-core::Reply expn_disabled() { return make(502, "5.5.1", "Error: EXPN is disabled"); }
-core::Reply bad_sequence(std::string_view why) { return make(503, "5.5.1", cat("Error: ", why)); }
-core::Reply syntax(std::string_view why) { return make(501, "5.5.2", cat("Syntax: ", why)); }
-core::Reply bad_args(std::string_view why) { return make(501, "5.5.4", cat("Error: ", why)); }
+core::Reply unrecognized() {
+  return make(500, "5.5.1", "Error: command not recognized");
+}
+core::Reply not_implemented() {
+  return make(502, "5.5.1", "Error: command not implemented");
+}
+core::Reply expn_disabled() {
+  return make(502, "5.5.1", "Error: EXPN is disabled");
+}
+core::Reply bad_sequence(std::string_view why) {
+  return make(503, "5.5.1", cat("Error: ", why));
+}
+core::Reply syntax(std::string_view why) {
+  return make(501, "5.5.2", cat("Syntax: ", why));
+}
+core::Reply bad_args(std::string_view why) {
+  return make(501, "5.5.4", cat("Error: ", why));
+}
 core::Reply bad_sender(std::string_view why) {
   return make(501, "5.1.7", cat("Bad sender address syntax: ", why));
 }
@@ -99,31 +127,37 @@ core::Reply bad_recipient(std::string_view why) {
 core::Reply unknown_param(std::string_view keyword) {
   return make(555, "5.5.4", cat("Unsupported parameter ", keyword));
 }
-core::Reply line_too_long() { return make(500, "5.5.2", "Error: line too long"); }
+core::Reply line_too_long() {
+  return make(500, "5.5.2", "Error: line too long");
+}
 core::Reply data_line_too_long() {
   return make(554, "5.6.0", "Error: message has a line too long");
 }
 core::Reply message_too_big() {
   return make(552, "5.3.4", "Error: message size exceeds fixed maximum message size");
 }
-core::Reply too_many_recipients() { return make(452, "4.5.3", "Error: too many recipients"); }
-core::Reply no_valid_recipients() { return make(554, "5.5.1", "Error: no valid recipients"); }
+core::Reply too_many_recipients() {
+  return make(452, "4.5.3", "Error: too many recipients");
+}
+core::Reply no_valid_recipients() {
+  return make(554, "5.5.1", "Error: no valid recipients");
+}
 core::Reply utf8_required() {
   return make(553, "5.6.7", "Error: non-ASCII address needs the SMTPUTF8 parameter");
 }
 core::Reply storage_failed() {
   return make(451, "4.3.0", "Error: local error in processing, try again later");
 }
-core::Reply tls_already_active() { return make(503, "5.5.1", "Error: TLS already active"); }
+core::Reply tls_already_active() {
+  return make(503, "5.5.1", "Error: TLS already active");
+}
 
 core::Reply sanitize(const core::Reply& r, int min_code, int max_code, int fallback_code,
                      std::string_view default_detail) {
   core::Reply out;
   out.code = (r.code >= min_code && r.code <= max_code) ? r.code : fallback_code;
   const char cls = static_cast<char>('0' + out.code / 100);
-  if (out.code == 354 || out.code == 220) {
-    out.enhanced.clear();
-  } else if (valid_enhanced(r.enhanced)) {
+  if (valid_enhanced(r.enhanced)) {
     out.enhanced = r.enhanced;
     out.enhanced[0] = cls;  // RFC 3463 2: the class must agree with the reply code
   } else {
@@ -139,8 +173,8 @@ core::Reply sanitize(const core::Reply& r, int min_code, int max_code, int fallb
   }
   while (!out.text.empty() && (out.text.back() == ' ' || out.text.back() == '\t'))
     out.text.pop_back();
-  if (out.text.empty()) out.text = out.code < 400 ? "OK" : out.code < 500 ? "Try again later"
-                                                                        : "Rejected";
+  if (out.text.empty())
+    out.text = out.code < 400 ? "OK" : out.code < 500 ? "Try again later" : "Rejected";
   return out;
 }
 

@@ -40,29 +40,29 @@ core::Reply help();          // RFC 5321 4.1.1.8: 214
 core::Reply start_tls();     // RFC 3207 4: "220 Ready to start TLS"
 // RFC 5321 4.1.1.1 HELO reply: "250 <domain>"; no enhanced code (the domain must follow).
 core::Reply helo(std::string_view host);
-// RFC 5321 4.1.1.1 EHLO reply lines: the domain, then one keyword per line (RFC 1869 4.3).
-// Keywords: PIPELINING (RFC 2920), SIZE (RFC 1870 4), 8BITMIME (RFC 6152 2), SMTPUTF8
+// RFC 5321 4.1.1.1 EHLO reply lines: the domain, then one keyword per line.
+// Keywords: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152 2), SMTPUTF8
 // (RFC 6531 3.1), ENHANCEDSTATUSCODES (RFC 2034 3), STARTTLS (RFC 3207 4) when offered.
 std::vector<std::string> ehlo_lines(std::string_view host, size_t max_size, bool starttls);
 
 // --- Errors ----------------------------------------------------------------------------------
 // RFC 5321 2.3.8: a control octet (NUL, bare CR, ...) in a command line: 500, X.5.2.
 core::Reply invalid_characters();
-core::Reply unrecognized();      // RFC 5321 4.2.4: 500 command unrecognized, RFC 3463 X.5.1
-core::Reply not_implemented();   // RFC 5321 4.2.4: 502 command not implemented, X.5.1
-core::Reply expn_disabled();     // RFC 5321 3.5.3 / 7.3: sites may disable EXPN: 502 X.5.1
-core::Reply bad_sequence(std::string_view why);  // RFC 5321 4.1.4: 503, RFC 3463 X.5.1
-core::Reply syntax(std::string_view why);        // RFC 5321 4.2.2: 501, RFC 3463 X.5.2
-core::Reply bad_args(std::string_view why);      // RFC 5321 4.2.2: 501, RFC 3463 X.5.4
-core::Reply bad_sender(std::string_view why);    // 501, RFC 3463 X.1.7 bad sender syntax
-core::Reply bad_recipient(std::string_view why); // 501, RFC 3463 X.1.3 bad destination syntax
+core::Reply unrecognized();     // RFC 5321 4.2.4: 500 command unrecognized, RFC 3463 X.5.1
+core::Reply not_implemented();  // RFC 5321 4.2.4: 502 command not implemented, X.5.1
+core::Reply expn_disabled();    // RFC 5321 3.5.3 / 7.3: sites may disable EXPN: 502 X.5.1
+core::Reply bad_sequence(std::string_view why);   // RFC 5321 4.1.4: 503, RFC 3463 X.5.1
+core::Reply syntax(std::string_view why);         // RFC 5321 4.2.2: 501, RFC 3463 X.5.2
+core::Reply bad_args(std::string_view why);       // RFC 5321 4.2.2: 501, RFC 3463 X.5.4
+core::Reply bad_sender(std::string_view why);     // 501, RFC 3463 X.1.7 bad sender syntax
+core::Reply bad_recipient(std::string_view why);  // 501, RFC 3463 X.1.3 bad destination syntax
 // RFC 5321 4.1.1.11: an unknown or unimplementable MAIL/RCPT parameter gets 555; X.5.4.
 core::Reply unknown_param(std::string_view keyword);
 // RFC 5321 4.5.3.1.4 / 4.5.3.1.9: "500 Line too long"; RFC 3463 X.5.2.
 core::Reply line_too_long();
 // RFC 5321 4.5.3.1.6 / 4.5.3.1.9 at end of DATA: a text line over our limit; RFC 3463 X.6.0.
 core::Reply data_line_too_long();
-// RFC 1870 6 (and RFC 5321 4.5.3.1.9 "552 Too much mail data"): RFC 3463 X.3.4 too big.
+// RFC 1870 (and RFC 5321 4.5.3.1.9 "552 Too much mail data"): RFC 3463 X.3.4 too big.
 core::Reply message_too_big();
 // RFC 5321 4.5.3.1.8 / 4.5.3.1.10: too many recipients is 452, RFC 3463 X.5.3.
 core::Reply too_many_recipients();

@@ -54,9 +54,14 @@ void Session::start() {
 
 void Session::feed(std::string_view bytes) {
   if (closing_ || state_ == State::kClosed) return;
-  // RFC 3207 5 (and CVE-2011-0411): nothing the client sent after STARTTLS, before the
+  // RFC 3207 4.2 (and CVE-2011-0411): nothing the client sent after STARTTLS, before the
   // handshake, may be taken as a command; it is dropped unread.
   if (wants_tls_) return;
+  if (busy_) {
+    // Fed from inside a delegate callback: in_ is being read; keep the bytes aside.
+    late_.append(bytes);
+    return;
+  }
   in_.append(bytes);
   process();
 }
@@ -66,8 +71,8 @@ void Session::message_result(const core::Reply& r) {
   // RFC 5321 4.3.2: the end of DATA is answered 2xx, 4xx or 5xx; anything else is our bug and
   // must not tell the client the message was taken.
   const bool bad = r.code < 200 || r.code > 599 || (r.code >= 300 && r.code < 400);
-  const core::Reply out = bad ? replies::storage_failed()
-                              : replies::sanitize(r, 200, 599, 451, "0.0");
+  const core::Reply out =
+      bad ? replies::storage_failed() : replies::sanitize(r, 200, 599, 451, "0.0");
   reply(out);
   if (out.positive()) junk_ = 0;
   end_transaction();
@@ -84,7 +89,7 @@ void Session::tls_established() {
   // transaction) and start over from the state right after the greeting; no new greeting.
   wants_tls_ = false;
   config_.tls_active = true;
-  in_.clear();
+  if (!busy_) in_.clear();
   clear_transaction();
   env_ = Envelope{};
   esmtp_ = false;
@@ -103,28 +108,35 @@ void Session::timed_out() {
 
 void Session::process() {
   if (busy_) return;  // re-entered from a delegate callback: the outer loop continues
-  busy_ = true;
-  size_t pos = 0;
-  while (pos < in_.size() && !closing_ && !wants_tls_ &&
-         (state_ != State::kStart && state_ != State::kDecision && state_ != State::kClosed)) {
-    const std::string_view rest = std::string_view(in_).substr(pos);
-    const size_t used = state_ == State::kData ? consume_data(rest) : consume_command(rest);
-    if (used == 0) break;  // an incomplete line: wait for more
-    pos += used;
-  }
-  busy_ = false;
-  if (closing_ || wants_tls_) {
-    in_.clear();  // RFC 3207 5: input pipelined after STARTTLS is discarded, not deferred
-    return;
-  }
-  in_.erase(0, pos);
-  // What is left is a partial line (bounded by the line limits) or input held while a
-  // decision is pending or before start(): bounded by max_input_buffer.
-  if (in_.size() > config_.limits.max_input_buffer) {
-    reply(replies::input_overflow(config_.hostname));
-    close();
-    in_.clear();
-  }
+  do {
+    in_.append(late_);
+    late_.clear();
+    busy_ = true;
+    size_t pos = 0;
+    while (pos < in_.size() && !closing_ && !wants_tls_ &&
+           (state_ != State::kStart && state_ != State::kDecision && state_ != State::kClosed)) {
+      const std::string_view rest = std::string_view(in_).substr(pos);
+      const size_t used = state_ == State::kData ? consume_data(rest) : consume_command(rest);
+      if (used == 0) break;  // an incomplete line: wait for more
+      pos += used;
+    }
+    busy_ = false;
+    if (closing_ || wants_tls_) {
+      // RFC 3207 4.2, CVE-2011-0411: input pipelined after STARTTLS is discarded, not deferred.
+      in_.clear();
+      late_.clear();
+      return;
+    }
+    in_.erase(0, pos);
+    // What is left is a partial line (bounded by the line limits) or input held while a
+    // decision is pending or before start(): bounded by max_input_buffer.
+    if (in_.size() + late_.size() > config_.limits.max_input_buffer) {
+      reply(replies::input_overflow(config_.hostname));
+      close();
+      in_.clear();
+      late_.clear();
+    }
+  } while (!late_.empty());
 }
 
 // One command line (or the discarded rest of an over-long one). Returns the octets used.
@@ -242,7 +254,7 @@ void Session::write_data(std::string_view bytes) {
   const size_t before = message_bytes_;
   message_bytes_ += bytes.size();
   if (data_overflow_ || data_line_overflow_ || sink_failed_) return;
-  // RFC 1870 6: past the limit the message is refused at its end; the sink never holds more,
+  // RFC 1870: past the limit the message is refused at its end; the sink never holds more,
   // and what it holds is dropped now rather than kept until the client finishes.
   if (before + bytes.size() > config_.limits.max_message_bytes) {
     data_overflow_ = true;
@@ -259,7 +271,7 @@ void Session::abandon_line() {
 
 void Session::end_of_data() {
   if (data_overflow_) {
-    reply(replies::message_too_big());  // RFC 1870 6, RFC 5321 4.5.3.1.9
+    reply(replies::message_too_big());  // RFC 1870, RFC 5321 4.5.3.1.9
   } else if (data_line_overflow_) {
     reply(replies::data_line_too_long());
   } else if (sink_failed_) {
@@ -293,13 +305,20 @@ void Session::handle_line(std::string_view line) {
   }
   const Command& cmd = std::get<Command>(parsed);
   switch (cmd.verb) {
-    case Verb::kHelo: return do_helo(cmd, false);
-    case Verb::kEhlo: return do_helo(cmd, true);
-    case Verb::kMail: return do_mail(cmd);
-    case Verb::kRcpt: return do_rcpt(cmd);
-    case Verb::kData: return do_data();
-    case Verb::kRset: return do_rset();
-    case Verb::kStartTls: return do_starttls();
+    case Verb::kHelo:
+      return do_helo(cmd, false);
+    case Verb::kEhlo:
+      return do_helo(cmd, true);
+    case Verb::kMail:
+      return do_mail(cmd);
+    case Verb::kRcpt:
+      return do_rcpt(cmd);
+    case Verb::kData:
+      return do_data();
+    case Verb::kRset:
+      return do_rset();
+    case Verb::kStartTls:
+      return do_starttls();
     case Verb::kNoop:  // RFC 5321 4.1.1.9
       reply(replies::ok());
       return count_junk();
@@ -315,8 +334,10 @@ void Session::handle_line(std::string_view line) {
     case Verb::kQuit:  // RFC 5321 4.1.1.10
       reply(replies::closing(config_.hostname));
       return close();
-    case Verb::kNotImplemented: return error_reply(replies::not_implemented());
-    case Verb::kUnknown: return error_reply(replies::unrecognized());
+    case Verb::kNotImplemented:
+      return error_reply(replies::not_implemented());
+    case Verb::kUnknown:
+      return error_reply(replies::unrecognized());
   }
 }
 
@@ -340,8 +361,7 @@ void Session::do_helo(const Command& cmd, bool extended) {
       const bool starttls = config_.tls_available && !config_.tls_active;  // RFC 3207 4
       replies::format_lines(
           250, "",
-          replies::ehlo_lines(config_.hostname, config_.limits.max_message_bytes, starttls),
-          out_);
+          replies::ehlo_lines(config_.hostname, config_.limits.max_message_bytes, starttls), out_);
     } else {
       reply(replies::helo(config_.hostname));
     }
@@ -358,7 +378,7 @@ void Session::do_mail(const Command& cmd) {
     return error_reply(replies::bad_sequence("nested MAIL command"));  // RFC 5321 4.1.4
   }
   if (cmd.params.size && *cmd.params.size > config_.limits.max_message_bytes) {
-    return reply(replies::message_too_big());  // RFC 1870 6
+    return reply(replies::message_too_big());  // RFC 1870
   }
   if (cmd.utf8_path && !cmd.params.smtputf8) {
     return reply(replies::utf8_required());  // RFC 6531 3.5
@@ -378,8 +398,8 @@ void Session::do_mail(const Command& cmd) {
 // RFC 5321 4.1.1.3 RCPT. A refused recipient leaves the transaction as it was.
 void Session::do_rcpt(const Command& cmd) {
   if (state_ != State::kMail && state_ != State::kRcpt) {
-    return error_reply(replies::bad_sequence(
-        state_ == State::kGreeted ? "send HELO/EHLO first" : "need MAIL command"));
+    return error_reply(replies::bad_sequence(state_ == State::kGreeted ? "send HELO/EHLO first"
+                                                                       : "need MAIL command"));
   }
   ++rcpt_attempts_;
   if (env_.recipients.size() >= config_.limits.max_recipients) {
@@ -462,7 +482,9 @@ void Session::policy_reply(const core::Verdict& v) {
   if (r.code == 421) close();  // RFC 5321 3.8: 421 means we close the channel
 }
 
-void Session::reply(const core::Reply& r) { replies::format(r, out_); }
+void Session::reply(const core::Reply& r) {
+  replies::format(r, out_);
+}
 
 void Session::error_reply(const core::Reply& r) {
   reply(r);
@@ -487,6 +509,7 @@ void Session::close() {
   state_ = State::kClosed;
   wants_tls_ = false;
   if (!busy_) in_.clear();
+  late_.clear();
   delegate_.on_close();
 }
 

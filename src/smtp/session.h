@@ -18,12 +18,12 @@
 namespace backstop::smtp {
 
 struct SessionLimits {
-  size_t max_command_line = 2048;   // RFC 5321 4.5.3.1.4 says 512; real clients send longer
-  size_t max_text_line = 65536;     // a DATA line longer than this is an error (RFC: 1000)
+  size_t max_command_line = 2048;        // RFC 5321 4.5.3.1.4 says 512; real clients send longer
+  size_t max_text_line = 65536;          // a DATA line longer than this is an error (RFC: 1000)
   size_t max_message_bytes = 25u << 20;  // advertised as SIZE (RFC 1870)
-  size_t max_recipients = 100;      // RFC 5321 4.5.3.1.8 minimum
-  int max_errors = 10;              // protocol errors before 421 and disconnect
-  size_t max_input_buffer = 1u << 20;  // pipelined input held while a decision is pending
+  size_t max_recipients = 100;           // RFC 5321 4.5.3.1.8 minimum
+  int max_errors = 10;                   // protocol errors before 421 and disconnect
+  size_t max_input_buffer = 1u << 20;    // pipelined input held while a decision is pending
 };
 
 struct SessionConfig {
@@ -63,7 +63,7 @@ struct RcptDecision {
 class MessageSink {
  public:
   virtual ~MessageSink() = default;
-  virtual void reset() = 0;                          // new message
+  virtual void reset() = 0;                         // new message
   virtual bool append(std::string_view bytes) = 0;  // false: storage failed (451)
 };
 
@@ -97,21 +97,24 @@ class Session {
   // Queues the greeting, or the refusal of on_connect(): a 4xx verdict sends 421 and closes,
   // a 5xx verdict sends 554 and serves only QUIT from then on (RFC 5321 3.1).
   void start();
-  void feed(std::string_view bytes);     // processes every complete line it can
+  // Processes every complete line it can. Safe to call from inside a Delegate callback (the
+  // bytes are queued behind what is being processed).
+  void feed(std::string_view bytes);
   // The answer to the end of DATA (2xx, 4xx or 5xx; 421 also closes). Then buffered
   // pipelined input is processed. Ignored unless waiting_for() == Wait::kDecision; may be
   // called from inside Delegate::on_message().
   void message_result(const core::Reply& reply);
-  void tls_established();                // TLS is up after STARTTLS: reset to a fresh session
-  void timed_out();                      // queues 421 and closes
+  void tls_established();  // TLS is up after STARTTLS: reset to a fresh session
+  void timed_out();        // queues 421 and closes
 
-  std::string& output() { return out_; }  // to send; the front end clears what it wrote
-  bool closing() const { return closing_; }  // send output, then close the connection
+  std::string& output() { return out_; }         // to send; the front end clears what it wrote
+  bool closing() const { return closing_; }      // send output, then close the connection
   bool wants_tls() const { return wants_tls_; }  // send output, then start the TLS handshake
   Wait waiting_for() const;
   const Envelope& envelope() const { return env_; }
-  size_t buffered() const { return in_.size(); }  // client bytes held, for tests and metrics
-  int errors() const { return errors_; }           // protocol errors so far
+  // Client bytes held (a partial line, or input pipelined behind a pending decision).
+  size_t buffered() const { return in_.size() + late_.size(); }
+  int errors() const { return errors_; }  // protocol errors so far
 
  private:
   // kRefused: the greeting was 554 (RFC 5321 3.1); only QUIT is served.
@@ -146,11 +149,12 @@ class Session {
   State state_ = State::kStart;
   Envelope env_;
   std::string in_;
+  std::string late_;  // bytes fed from inside a delegate callback, appended to in_ after
   std::string out_;
   size_t message_bytes_ = 0;
   size_t rcpt_attempts_ = 0;  // RCPTs in this transaction, accepted or not (RFC 5321 3.3)
   int errors_ = 0;
-  int junk_ = 0;              // NOOP, RSET, VRFY, HELP, EXPN, HELO/EHLO since the last message
+  int junk_ = 0;  // NOOP, RSET, VRFY, HELP, EXPN, HELO/EHLO since the last message
   bool esmtp_ = false;
   bool closing_ = false;
   bool wants_tls_ = false;

@@ -111,9 +111,9 @@ TEST(Example, LoadsWithoutErrorsOrWarnings) {
   EXPECT_EQ(c.backscatter_action_for("info@example.org"), BackscatterAction::kReject);
   EXPECT_NE(std::find(c.checks.our_hosts.begin(), c.checks.our_hosts.end(), "mx.example.org"),
             c.checks.our_hosts.end());
-  EXPECT_NE(std::find(c.checks.our_ips.begin(), c.checks.our_ips.end(),
-                      *core::parse_ip("127.0.0.1")),
-            c.checks.our_ips.end());
+  EXPECT_NE(
+      std::find(c.checks.our_ips.begin(), c.checks.our_ips.end(), *core::parse_ip("127.0.0.1")),
+      c.checks.our_ips.end());
 }
 
 // The example says "Default: ..." for every key; for the keys it sets to their defaults,
@@ -171,16 +171,53 @@ TEST(Example, DocumentsEveryKey) {
         "[backscatter.domains]", "[backscatter.recipients]", "[storm]", "[allow]", "[block]",
         "[store]", "[log]"})
     EXPECT_NE(text.find(std::string("\n") + section + "\n"), std::string::npos) << section;
-  for (const char* key :
-       {"listen", "hostname", "tls_cert", "tls_key", "max_message_bytes", "max_recipients",
-        "max_sessions", "max_sessions_per_ip", "max_errors", "memory_per_session", "spool_dir",
-        "timeout_command", "timeout_data_block", "timeout_decision", "user", "servers",
-        "connect_timeout", "command_timeout", "pool_size", "pool_idle", "local", "recipients",
-        "recipients_file", "outbound", "networks", "key_file", "lifetime_days", "helo_is_us",
-        "own_domain_sender", "null_sender_multi_rcpt", "our_hosts", "our_ips", "action",
-        "reject_text", "tag_header", "enabled", "window", "domain_backscatter",
-        "domain_unknown_users", "recipient_backscatter", "quiet_period", "strict_rcpt",
-        "clients", "sender_domains", "path", "format", "file"})
+  for (const char* key : {"listen",
+                          "hostname",
+                          "tls_cert",
+                          "tls_key",
+                          "max_message_bytes",
+                          "max_recipients",
+                          "max_sessions",
+                          "max_sessions_per_ip",
+                          "max_errors",
+                          "memory_per_session",
+                          "spool_dir",
+                          "timeout_command",
+                          "timeout_data_block",
+                          "timeout_decision",
+                          "user",
+                          "servers",
+                          "connect_timeout",
+                          "command_timeout",
+                          "pool_size",
+                          "pool_idle",
+                          "local",
+                          "recipients",
+                          "recipients_file",
+                          "outbound",
+                          "networks",
+                          "key_file",
+                          "lifetime_days",
+                          "helo_is_us",
+                          "own_domain_sender",
+                          "null_sender_multi_rcpt",
+                          "our_hosts",
+                          "our_ips",
+                          "action",
+                          "reject_text",
+                          "tag_header",
+                          "enabled",
+                          "window",
+                          "domain_backscatter",
+                          "domain_unknown_users",
+                          "recipient_backscatter",
+                          "quiet_period",
+                          "strict_rcpt",
+                          "clients",
+                          "sender_domains",
+                          "path",
+                          "format",
+                          "file"})
     EXPECT_NE(text.find(std::string("\n") + key + " = "), std::string::npos) << key;
 }
 
@@ -227,8 +264,7 @@ TEST(Load, AddressesAndNamesAreLowerCased) {
   EXPECT_EQ(c.smtp.hostname, "mx.example.org");
   EXPECT_EQ(c.downstream.servers[0].host, "mta.internal");
   EXPECT_EQ(c.domains.local, std::set<std::string>{"example.org"});
-  EXPECT_EQ(c.domains.recipients,
-            (std::set<std::string>{"alice@example.org", "bob@example.org"}));
+  EXPECT_EQ(c.domains.recipients, (std::set<std::string>{"alice@example.org", "bob@example.org"}));
   EXPECT_EQ(c.checks.our_hosts, (std::vector<std::string>{"mx2.example.org", "mx.example.org"}));
   EXPECT_EQ(c.backscatter.domains.at("example.org"), BackscatterAction::kTag);
   EXPECT_EQ(c.backscatter.recipients.at("alice@example.org"), BackscatterAction::kDiscard);
@@ -246,10 +282,9 @@ TEST(Load, ListenAddressesAreNormalisedAndOurs) {
   EXPECT_EQ(c.smtp.listen, (std::vector<std::string>{"192.0.2.25:25", "[2001:db8::25]:2525",
                                                      "0.0.0.0:25", "[::]:25"}));
   // The wildcards are not ours to see in a HELO; the others are, once each.
-  EXPECT_EQ(c.checks.our_ips,
-            (std::vector<core::IpAddress>{*core::parse_ip("198.51.100.1"),
-                                          *core::parse_ip("192.0.2.25"),
-                                          *core::parse_ip("2001:db8::25")}));
+  EXPECT_EQ(c.checks.our_ips, (std::vector<core::IpAddress>{*core::parse_ip("198.51.100.1"),
+                                                            *core::parse_ip("192.0.2.25"),
+                                                            *core::parse_ip("2001:db8::25")}));
 }
 
 TEST(Load, ListenMayBeOneString) {
@@ -392,8 +427,8 @@ TEST(Errors, TomlSyntaxWithLineAndColumn) {
 }
 
 TEST(Errors, UnknownKeySuggestsTheNearest) {
-  expect_error(std::string("[smtp]\nhostnme = \"mx.example.org\"\n") + kMinimal, "smtp.hostnme",
-               2, "did you mean 'hostname'?");
+  expect_error(std::string("[smtp]\nhostnme = \"mx.example.org\"\n") + kMinimal, "smtp.hostnme", 2,
+               "did you mean 'hostname'?");
   expect_error(std::string(kMinimal) + "recipient_file = \"x\"\n", "domains.recipient_file", 6,
                "did you mean 'recipients_file'?");
   expect_error(std::string("[storm]\nenabeld = true\n") + kMinimal, "storm.enabeld", 2,
@@ -421,18 +456,18 @@ TEST(Errors, SectionThatIsNotATable) {
 }
 
 TEST(Errors, WrongTypes) {
-  expect_error(std::string("[smtp]\nmax_recipients = \"100\"\n") + kMinimal,
-               "smtp.max_recipients", 2, "expected an integer, got a string");
+  expect_error(std::string("[smtp]\nmax_recipients = \"100\"\n") + kMinimal, "smtp.max_recipients",
+               2, "expected an integer, got a string");
   expect_error(std::string("[smtp]\nhostname = 5\n") + kMinimal, "smtp.hostname", 2,
                "expected a string, got an integer");
   expect_error(std::string("[storm]\nenabled = \"yes\"\n") + kMinimal, "storm.enabled", 2,
                "expected true or false");
-  expect_error(std::string("[smtp]\nlisten = [\"127.0.0.1:25\", 25]\n") + kMinimal,
-               "smtp.listen", 2, "expected a string, got an integer");
-  expect_error(std::string("[relays]\noutbound = { host = \"x\" }\n") + kMinimal,
-               "relays.outbound", 2, "expected a string or an array of strings");
-  expect_error(std::string("[smtp]\ntimeout_command = 2.5\n") + kMinimal, "smtp.timeout_command",
-               2, "got a floating-point number");
+  expect_error(std::string("[smtp]\nlisten = [\"127.0.0.1:25\", 25]\n") + kMinimal, "smtp.listen",
+               2, "expected a string, got an integer");
+  expect_error(std::string("[relays]\noutbound = { host = \"x\" }\n") + kMinimal, "relays.outbound",
+               2, "expected a string or an array of strings");
+  expect_error(std::string("[smtp]\ntimeout_command = 2.5\n") + kMinimal, "smtp.timeout_command", 2,
+               "got a floating-point number");
   expect_error(std::string("[backscatter]\ndomains = \"example.org\"\n") + kMinimal,
                "backscatter.domains", 2, "expected a table");
 }
@@ -440,8 +475,8 @@ TEST(Errors, WrongTypes) {
 TEST(Errors, BadDurationsAndSizes) {
   expect_error(std::string("[smtp]\ntimeout_command = \"5 minutes\"\n") + kMinimal,
                "smtp.timeout_command", 2, "not a duration");
-  expect_error(std::string("[smtp]\ntimeout_decision = 0\n") + kMinimal, "smtp.timeout_decision",
-               2, "more than zero");
+  expect_error(std::string("[smtp]\ntimeout_decision = 0\n") + kMinimal, "smtp.timeout_decision", 2,
+               "more than zero");
   expect_error(std::string("[storm]\nwindow = -5\n") + kMinimal, "storm.window", 2,
                "not a duration");
   expect_error(std::string("[smtp]\nmax_message_bytes = \"25 MB\"\n") + kMinimal,
@@ -452,10 +487,10 @@ TEST(Errors, BadDurationsAndSizes) {
 
 TEST(Errors, MaxValuesZero) {
   for (const char* key : {"max_recipients", "max_sessions", "max_sessions_per_ip", "max_errors"})
-    expect_error(std::string("[smtp]\n") + key + " = 0\n" + kMinimal, std::string("smtp.") + key,
-                 2, "out of range");
-  expect_error(std::string("[smtp]\nmax_message_bytes = 0\n") + kMinimal,
-               "smtp.max_message_bytes", 2, "more than zero");
+    expect_error(std::string("[smtp]\n") + key + " = 0\n" + kMinimal, std::string("smtp.") + key, 2,
+                 "out of range");
+  expect_error(std::string("[smtp]\nmax_message_bytes = 0\n") + kMinimal, "smtp.max_message_bytes",
+               2, "more than zero");
   expect_error(std::string("[storm]\ndomain_backscatter = 0\n") + kMinimal,
                "storm.domain_backscatter", 2, "out of range");
   expect_error(std::string("[smtp]\nmax_recipients = -3\n") + kMinimal, "smtp.max_recipients", 2,
@@ -465,8 +500,8 @@ TEST(Errors, MaxValuesZero) {
 TEST(Errors, BadIpsAndCidrs) {
   expect_error(std::string("[relays]\nnetworks = [\"10.0.0.0/8\", \"10.1.2.3/8\"]\n") + kMinimal,
                "relays.networks", 2, "did you mean '10.0.0.0/8'?");
-  expect_error(std::string("[relays]\nnetworks = \"192.0.2.0/33\"\n") + kMinimal,
-               "relays.networks", 2, "more than 32");
+  expect_error(std::string("[relays]\nnetworks = \"192.0.2.0/33\"\n") + kMinimal, "relays.networks",
+               2, "more than 32");
   expect_error(std::string("[block]\nclients = \"2001:db8::/129\"\n") + kMinimal, "block.clients",
                2, "more than 128");
   expect_error(std::string("[allow]\nclients = \"300.1.2.3\"\n") + kMinimal, "allow.clients", 2,
@@ -478,8 +513,8 @@ TEST(Errors, BadIpsAndCidrs) {
 }
 
 TEST(Errors, BadHostPatterns) {
-  expect_error(std::string("[allow]\nclients = \"ex*ample.com\"\n") + kMinimal, "allow.clients",
-               2, "'*' is only allowed as a whole first label");
+  expect_error(std::string("[allow]\nclients = \"ex*ample.com\"\n") + kMinimal, "allow.clients", 2,
+               "'*' is only allowed as a whole first label");
   expect_error(std::string("[relays]\noutbound = \"out..example.org\"\n") + kMinimal,
                "relays.outbound", 2, "empty label");
   expect_error(std::string("[checks]\nour_hosts = \"*.example.org\"\n") + kMinimal,
@@ -518,12 +553,14 @@ TEST(Errors, DownstreamMissingOrEmpty) {
   ConfigError e = error_for(missing, "downstream.servers");
   EXPECT_EQ(e.line, 0);
   EXPECT_NE(e.message.find("is missing"), std::string::npos);
-  LoadResult empty_section = parse("[downstream]\nconnect_timeout = \"5s\"\n[domains]\n"
-                                   "local = \"example.org\"\nrecipients = \"@example.org\"\n");
+  LoadResult empty_section = parse(
+      "[downstream]\nconnect_timeout = \"5s\"\n[domains]\n"
+      "local = \"example.org\"\nrecipients = \"@example.org\"\n");
   EXPECT_EQ(error_for(empty_section, "downstream.servers").line, 1);  // at [downstream]
-  expect_error("[downstream]\nservers = []\n[domains]\nlocal = \"example.org\"\n"
-               "recipients = \"@example.org\"\n",
-               "downstream.servers", 2, "is empty");
+  expect_error(
+      "[downstream]\nservers = []\n[domains]\nlocal = \"example.org\"\n"
+      "recipients = \"@example.org\"\n",
+      "downstream.servers", 2, "is empty");
 }
 
 TEST(Errors, LocalDomainsMissingEmptyOrBad) {
@@ -543,18 +580,17 @@ TEST(Errors, HostnameEmpty) {
 TEST(Errors, TlsCertAndKeyGoTogether) {
   TempDir dir;
   std::string cert = dir.write("cert.pem", "x");
-  expect_error(std::string("[smtp]\ntls_cert = \"") + cert + "\"\n" + kMinimal, "smtp.tls_cert",
-               2, "tls_key is not");
-  LoadResult key_only =
-      parse(std::string("[smtp]\n\ntls_key = \"") + cert + "\"\n" + kMinimal);
+  expect_error(std::string("[smtp]\ntls_cert = \"") + cert + "\"\n" + kMinimal, "smtp.tls_cert", 2,
+               "tls_key is not");
+  LoadResult key_only = parse(std::string("[smtp]\n\ntls_key = \"") + cert + "\"\n" + kMinimal);
   EXPECT_EQ(error_for(key_only, "smtp.tls_key").line, 3);
-  LoadResult both = parse(std::string("[smtp]\ntls_cert = \"cert.pem\"\ntls_key = \"cert.pem\"\n") +
-                              kMinimal,
-                          dir.path());
+  LoadResult both =
+      parse(std::string("[smtp]\ntls_cert = \"cert.pem\"\ntls_key = \"cert.pem\"\n") + kMinimal,
+            dir.path());
   EXPECT_NE(both.config, nullptr) << all_errors(both);
-  LoadResult missing = parse(
-      std::string("[smtp]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n") + kMinimal,
-      dir.path());
+  LoadResult missing =
+      parse(std::string("[smtp]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n") + kMinimal,
+            dir.path());
   EXPECT_NE(error_for(missing, "smtp.tls_key").message.find("not a file"), std::string::npos);
 }
 
@@ -573,9 +609,10 @@ TEST(Errors, MissingFiles) {
                "batv.key_file", 2, "cannot read");
   expect_error(std::string(kMinimal) + "recipients_file = \"/nonexistent/users\"\n",
                "domains.recipients_file", 6, "cannot read");
-  expect_error(std::string("[smtp]\ntls_cert = \"/nonexistent/c\"\ntls_key = \"/nonexistent/k\"\n") +
-                   kMinimal,
-               "smtp.tls_cert", 2, "not a file");
+  expect_error(
+      std::string("[smtp]\ntls_cert = \"/nonexistent/c\"\ntls_key = \"/nonexistent/k\"\n") +
+          kMinimal,
+      "smtp.tls_cert", 2, "not a file");
   expect_error(std::string("[batv]\nkey_file = \"") + dir.path() + "\"\n" + kMinimal,
                "batv.key_file", 2, "is a directory");
 }
@@ -610,7 +647,8 @@ TEST(Errors, RecipientsOutsideLocalDomains) {
   std::string users = dir.write("users", "a@example.org\n# ok\nb@example.net\nnonsense\n");
   LoadResult r = parse(
       "[downstream]\nservers = \"127.0.0.1:10025\"\n[domains]\nlocal = \"example.org\"\n"
-      "recipients_file = \"" + users + "\"\n");
+      "recipients_file = \"" +
+      users + "\"\n");
   int found = 0;
   for (const auto& e : r.errors) {
     EXPECT_EQ(e.key, "domains.recipients_file");
@@ -623,14 +661,14 @@ TEST(Errors, RecipientsOutsideLocalDomains) {
 }
 
 TEST(Errors, WrongWords) {
-  expect_error(std::string("[checks]\nhelo_is_us = \"note\"\n") + kMinimal, "checks.helo_is_us",
-               2, "'note' is not one of \"reject\", \"tempfail\", \"off\"");
+  expect_error(std::string("[checks]\nhelo_is_us = \"note\"\n") + kMinimal, "checks.helo_is_us", 2,
+               "'note' is not one of \"reject\", \"tempfail\", \"off\"");
   expect_error(std::string("[checks]\nown_domain_sender = \"warn\"\n") + kMinimal,
                "checks.own_domain_sender", 2, "\"note\", \"reject\"");
   expect_error(std::string("[checks]\nnull_sender_multi_rcpt = \"Reject\"\n") + kMinimal,
                "checks.null_sender_multi_rcpt", 2, "is not one of");
-  expect_error(std::string("[backscatter]\naction = \"bounce\"\n") + kMinimal,
-               "backscatter.action", 2, "\"discard\", \"tag\"");
+  expect_error(std::string("[backscatter]\naction = \"bounce\"\n") + kMinimal, "backscatter.action",
+               2, "\"discard\", \"tag\"");
   expect_error(std::string("[log]\nformat = \"xml\"\n") + kMinimal, "log.format", 2,
                "not \"text\" or \"json\"");
 }
@@ -646,6 +684,8 @@ TEST(Errors, BackscatterOverrides) {
                "backscatter.recipients.\"a@example.com\"", 7, "not in a local domain");
   expect_error(std::string(kMinimal) + "[backscatter.domains]\n\"example.org\" = 1\n",
                "backscatter.domains.\"example.org\"", 7, "expected an action");
+  expect_error(std::string(kMinimal) + "[backscatter.domains]\nexample.org = \"tag\"\n",
+               "backscatter.domains.\"example\"", 7, "put names with dots in quotes");
 }
 
 TEST(Errors, ReplyTextAndHeaderName) {
@@ -653,9 +693,9 @@ TEST(Errors, ReplyTextAndHeaderName) {
                "backscatter.reject_text", 2, "one line of printable ASCII");
   expect_error(std::string("[backscatter]\nreject_text = \"\"\n") + kMinimal,
                "backscatter.reject_text", 2, "must not be empty");
-  expect_error(std::string("[backscatter]\nreject_text = \"") + std::string(401, 'x') + "\"\n" +
-                   kMinimal,
-               "backscatter.reject_text", 2, "longer than 400");
+  expect_error(
+      std::string("[backscatter]\nreject_text = \"") + std::string(401, 'x') + "\"\n" + kMinimal,
+      "backscatter.reject_text", 2, "longer than 400");
   expect_error(std::string("[backscatter]\ntag_header = \"X-Spam: yes\"\n") + kMinimal,
                "backscatter.tag_header", 2, "not a header field name");
 }

@@ -128,9 +128,9 @@ TEST(HostPattern, LeadingDotMeansDomainAndSubdomains) {
 
 TEST(HostPattern, Errors) {
   std::string error;
-  for (const char* bad : {"", "*", ".", "*.", "ex*ample.com", "*example.com", "a..b", "a.*.b",
-                          "-a.example.com", "a-.example.com", "exa mple.com", "a@b.com",
-                          "**.example.com", "..example.com"}) {
+  for (const char* bad :
+       {"", "*", ".", "*.", "ex*ample.com", "*example.com", "a..b", "a.*.b", "-a.example.com",
+        "a-.example.com", "exa mple.com", "a@b.com", "**.example.com", "..example.com"}) {
     EXPECT_FALSE(parse_host_pattern(bad, &error).has_value()) << bad;
     EXPECT_FALSE(error.empty()) << bad;
   }
@@ -144,8 +144,8 @@ TEST(ClientList, IpsCidrsAndHostsMixed) {
   ClientList list;
   EXPECT_TRUE(list.empty());
   std::string error;
-  for (const char* entry : {"192.0.2.10", "198.51.100.0/24", "2001:db8::/48",
-                            "out.example.org", "*.outgoing.example.com", ".partner.example"})
+  for (const char* entry : {"192.0.2.10", "198.51.100.0/24", "2001:db8::/48", "out.example.org",
+                            "*.outgoing.example.com", ".partner.example"})
     EXPECT_TRUE(list.add(entry, true, &error)) << entry << ": " << error;
   EXPECT_FALSE(list.empty());
   EXPECT_EQ(list.networks.size(), 3u);

@@ -170,8 +170,7 @@ TEST(Command, Lengths) {
   std::string domain;
   while (domain.size() < 256) domain += "abcdefghi.";
   domain += "org";
-  EXPECT_EQ(err("RCPT TO:<u@" + domain + ">").text,
-            "Bad recipient address syntax: path too long");
+  EXPECT_EQ(err("RCPT TO:<u@" + domain + ">").text, "Bad recipient address syntax: path too long");
 }
 
 TEST(Command, Postmaster) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "smtp/session.h"
@@ -28,6 +29,7 @@ class FakeDelegate : public Delegate {
   std::optional<core::Verdict> data;
   // Set: on_message() answers at once, from inside the callback.
   std::optional<core::Reply> message_reply;
+  std::string feed_in_message;  // fed to the session from inside on_message()
   Session* session = nullptr;
 
   std::vector<std::string> calls;  // "connect", "helo x", "mail <a@b>", ...
@@ -64,6 +66,7 @@ class FakeDelegate : public Delegate {
   void on_message(const Envelope& env) override {
     calls.push_back("message");
     messages.push_back(env);
+    if (!feed_in_message.empty() && session) session->feed(std::exchange(feed_in_message, ""));
     if (message_reply && session) session->message_result(*message_reply);
   }
   void on_reset() override {

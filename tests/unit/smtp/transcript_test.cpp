@@ -73,13 +73,17 @@ std::string unescape(std::string_view s) {
       continue;
     }
     const char c = s[++i];
-    if (c == 'r') out.push_back('\r');
-    else if (c == 'n') out.push_back('\n');
-    else if (c == 't') out.push_back('\t');
+    if (c == 'r')
+      out.push_back('\r');
+    else if (c == 'n')
+      out.push_back('\n');
+    else if (c == 't')
+      out.push_back('\t');
     else if (c == 'x' && i + 2 < s.size()) {
       out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
-    } else out.push_back(c);
+    } else
+      out.push_back(c);
   }
   return out;
 }
@@ -162,16 +166,26 @@ void configure(Run& run, std::string_view args) {
     ASSERT_NE(eq, std::string::npos) << kv;
     const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
     auto& l = run.config.limits;
-    if (k == "hostname") run.config.hostname = v;
-    else if (k == "tls_available") run.config.tls_available = v == "1" || v == "true";
-    else if (k == "tls_active") run.config.tls_active = v == "1" || v == "true";
-    else if (k == "max_command_line") l.max_command_line = std::stoul(v);
-    else if (k == "max_text_line") l.max_text_line = std::stoul(v);
-    else if (k == "max_message_bytes") l.max_message_bytes = std::stoul(v);
-    else if (k == "max_recipients") l.max_recipients = std::stoul(v);
-    else if (k == "max_errors") l.max_errors = std::stoi(v);
-    else if (k == "max_input_buffer") l.max_input_buffer = std::stoul(v);
-    else FAIL() << "unknown config key " << k;
+    if (k == "hostname")
+      run.config.hostname = v;
+    else if (k == "tls_available")
+      run.config.tls_available = v == "1" || v == "true";
+    else if (k == "tls_active")
+      run.config.tls_active = v == "1" || v == "true";
+    else if (k == "max_command_line")
+      l.max_command_line = std::stoul(v);
+    else if (k == "max_text_line")
+      l.max_text_line = std::stoul(v);
+    else if (k == "max_message_bytes")
+      l.max_message_bytes = std::stoul(v);
+    else if (k == "max_recipients")
+      l.max_recipients = std::stoul(v);
+    else if (k == "max_errors")
+      l.max_errors = std::stoi(v);
+    else if (k == "max_input_buffer")
+      l.max_input_buffer = std::stoul(v);
+    else
+      FAIL() << "unknown config key " << k;
   }
 }
 
@@ -239,8 +253,8 @@ void check(Run& run, std::string_view what) {
     EXPECT_EQ(run.sink.data.size(), std::stoul(std::string(arg))) << "line " << line;
   } else if (word == "rcpts") {
     std::string got;
-    const Envelope& env = run.delegate.messages.empty() ? s.envelope()
-                                                        : run.delegate.messages.back();
+    const Envelope& env =
+        run.delegate.messages.empty() ? s.envelope() : run.delegate.messages.back();
     for (const auto& a : env.recipients) got += (got.empty() ? "" : " ") + a.str();
     EXPECT_EQ(got, arg) << "line " << line;
   } else if (word == "resets") {
@@ -288,10 +302,14 @@ void run_transcript(const std::filesystem::path& file, bool bytewise) {
     } else if (tag == "! ") {
       run.flush();
       ASSERT_EQ(run.produced, "") << "line " << run.line_no << ": unmatched replies";
-      if (body.substr(0, 6) == "result") run.session->message_result(parse_reply(body.substr(6)));
-      else if (body == "timeout") run.session->timed_out();
-      else if (body == "tls") run.session->tls_established();
-      else FAIL() << "line " << run.line_no << ": unknown action " << body;
+      if (body.substr(0, 6) == "result")
+        run.session->message_result(parse_reply(body.substr(6)));
+      else if (body == "timeout")
+        run.session->timed_out();
+      else if (body == "tls")
+        run.session->tls_established();
+      else
+        FAIL() << "line " << run.line_no << ": unknown action " << body;
       run.collect();
     } else if (tag == "= ") {
       run.flush();
@@ -303,7 +321,9 @@ void run_transcript(const std::filesystem::path& file, bool bytewise) {
   run.flush();
   EXPECT_EQ(run.produced, "") << file.filename() << ": replies not in the transcript";
   EXPECT_LE(run.delegate.closes, 1) << "on_close called more than once";
-  if (run.session->closing()) EXPECT_EQ(run.delegate.closes, 1);
+  if (run.session->closing()) {
+    EXPECT_EQ(run.delegate.closes, 1);
+  }
 }
 
 std::vector<std::string> transcript_names() {
@@ -321,17 +341,19 @@ TEST_P(Transcript, Replays) {
   run_transcript(std::filesystem::path(BACKSTOP_SMTP_TRANSCRIPTS) / (name + ".txt"), bytewise);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Smtp, Transcript,
-    ::testing::Combine(::testing::ValuesIn(transcript_names()), ::testing::Bool()),
-    [](const ::testing::TestParamInfo<Transcript::ParamType>& info) {
-      std::string n = std::get<0>(info.param);
-      for (auto& c : n)
-        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-      return n + (std::get<1>(info.param) ? "_bytewise" : "_whole");
-    });
+INSTANTIATE_TEST_SUITE_P(Smtp, Transcript,
+                         ::testing::Combine(::testing::ValuesIn(transcript_names()),
+                                            ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<Transcript::ParamType>& info) {
+                           std::string n = std::get<0>(info.param);
+                           for (auto& c : n)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n + (std::get<1>(info.param) ? "_bytewise" : "_whole");
+                         });
 
-TEST(TranscriptDir, HasTranscripts) { EXPECT_GE(transcript_names().size(), 30u); }
+TEST(TranscriptDir, HasTranscripts) {
+  EXPECT_GE(transcript_names().size(), 30u);
+}
 
 }  // namespace
 }  // namespace backstop::smtp
