@@ -10,8 +10,8 @@
 // when shifting the message by a padding field makes GMime agree with the fast reader.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
 #include <string_view>
@@ -43,10 +43,14 @@ void note(Diff& d, bool relevant, std::string what) {
 std::string show(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, 80)) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (static_cast<unsigned char>(c) < 32) out += '?';
-    else out.push_back(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (static_cast<unsigned char>(c) < 32)
+      out += '?';
+    else
+      out.push_back(c);
   }
   if (s.size() > 80) out += "...";
   return out;
@@ -71,15 +75,17 @@ void compare_text(Diff& d, const std::string& where, std::string_view a, std::st
 void compare_headers(Diff& d, const std::string& where, const message::Headers& a,
                      const message::Headers& b) {
   if (a.size() != b.size()) {
-    note(d, true, where + " header count " + std::to_string(a.size()) + " vs " +
-                      std::to_string(b.size()));
+    note(d, true,
+         where + " header count " + std::to_string(a.size()) + " vs " + std::to_string(b.size()));
     return;
   }
   for (size_t i = 0; i < a.size(); ++i) {
     const auto& x = a.fields()[i];
     const auto& y = b.fields()[i];
-    if (x.name != y.name) note(d, true, where + " header " + std::to_string(i) + " name [" +
-                                            show(x.name) + "] vs [" + show(y.name) + "]");
+    if (x.name != y.name)
+      note(d, true,
+           where + " header " + std::to_string(i) + " name [" + show(x.name) + "] vs [" +
+               show(y.name) + "]");
     compare_text(d, where + " header " + x.name, x.value, y.value);
   }
 }
@@ -94,8 +100,8 @@ Diff compare(const message::ParsedMessage& a, const message::ParsedMessage& b) {
     note(d, true, "report_type [" + a.report_type + "] vs [" + b.report_type + "]");
   compare_headers(d, "top", a.headers, b.headers);
   if (a.parts.size() != b.parts.size()) {
-    note(d, true, "part count " + std::to_string(a.parts.size()) + " vs " +
-                      std::to_string(b.parts.size()));
+    note(d, true,
+         "part count " + std::to_string(a.parts.size()) + " vs " + std::to_string(b.parts.size()));
   } else {
     for (size_t i = 0; i < a.parts.size(); ++i) {
       const auto& x = a.parts[i];
@@ -104,13 +110,15 @@ Diff compare(const message::ParsedMessage& a, const message::ParsedMessage& b) {
       if (x.type != y.type) note(d, true, where + " type [" + x.type + "]");
       if (x.message_depth != y.message_depth) note(d, true, where + " message_depth");
       if (x.filename != y.filename)
-        note(d, false, where + " filename [" + show(x.filename) + "] vs [" + show(y.filename) + "]");
+        note(d, false,
+             where + " filename [" + show(x.filename) + "] vs [" + show(y.filename) + "]");
       compare_text(d, where + " text", x.text, y.text);
     }
   }
   if (a.attached.size() != b.attached.size()) {
-    note(d, true, "attached count " + std::to_string(a.attached.size()) + " vs " +
-                      std::to_string(b.attached.size()));
+    note(d, true,
+         "attached count " + std::to_string(a.attached.size()) + " vs " +
+             std::to_string(b.attached.size()));
   } else {
     for (size_t i = 0; i < a.attached.size(); ++i) {
       const auto& x = a.attached[i];
@@ -127,8 +135,9 @@ Diff compare(const message::ParsedMessage& a, const message::ParsedMessage& b) {
   if (oa.found != ob.found || oa.message_id != ob.message_id || oa.from != ob.from ||
       oa.to != ob.to || oa.subject != ob.subject || oa.received != ob.received ||
       oa.origin_ip != ob.origin_ip || oa.urls != ob.urls || oa.headers_only != ob.headers_only)
-    note(d, true, "recovered original differs (message_id [" + oa.message_id + "] vs [" +
-                      ob.message_id + "])");
+    note(d, true,
+         "recovered original differs (message_id [" + oa.message_id + "] vs [" + ob.message_id +
+             "])");
   return d;
 }
 
@@ -150,13 +159,22 @@ std::string mutate(const std::string& raw, std::mt19937& rng) {
     size_t i = pick(lines.size());
     std::string& l = lines[i];
     switch (pick(12)) {
-      case 0: lines.erase(lines.begin() + static_cast<long>(i)); break;
-      case 1: lines.insert(lines.begin() + static_cast<long>(i), l); break;
-      case 2:  // LF to CRLF or back
-        if (l.size() >= 2 && l[l.size() - 2] == '\r') l.erase(l.size() - 2, 1);
-        else if (!l.empty() && l.back() == '\n') l.insert(l.end() - 1, '\r');
+      case 0:
+        lines.erase(lines.begin() + static_cast<long>(i));
         break;
-      case 3: lines.resize(i + 1); l = l.substr(0, pick(l.size() + 1)); break;  // truncate
+      case 1:
+        lines.insert(lines.begin() + static_cast<long>(i), l);
+        break;
+      case 2:  // LF to CRLF or back
+        if (l.size() >= 2 && l[l.size() - 2] == '\r')
+          l.erase(l.size() - 2, 1);
+        else if (!l.empty() && l.back() == '\n')
+          l.insert(l.end() - 1, '\r');
+        break;
+      case 3:
+        lines.resize(i + 1);
+        l = l.substr(0, pick(l.size() + 1));
+        break;   // truncate
       case 4: {  // a copy of some delimiter-looking line elsewhere
         std::vector<size_t> dashes;
         for (size_t k = 0; k < lines.size(); ++k)
@@ -165,12 +183,24 @@ std::string mutate(const std::string& raw, std::mt19937& rng) {
           lines.insert(lines.begin() + static_cast<long>(i), lines[dashes[pick(dashes.size())]]);
         break;
       }
-      case 5: if (!l.empty()) l[pick(l.size())] = static_cast<char>(pick(256)); break;
-      case 6: l = std::string(pick(2) ? " " : "\t") + l; break;  // folds into the line above
-      case 7: if (l.size() > 1) l.erase(0, 1); break;
-      case 8: if (!l.empty() && l.back() == '\n') l.pop_back(); break;  // joins two lines
-      case 9: l = std::string("--") + l; break;
-      case 10: lines.insert(lines.begin() + static_cast<long>(i), "\n"); break;
+      case 5:
+        if (!l.empty()) l[pick(l.size())] = static_cast<char>(pick(256));
+        break;
+      case 6:
+        l = std::string(pick(2) ? " " : "\t") + l;
+        break;  // folds into the line above
+      case 7:
+        if (l.size() > 1) l.erase(0, 1);
+        break;
+      case 8:
+        if (!l.empty() && l.back() == '\n') l.pop_back();
+        break;  // joins two lines
+      case 9:
+        l = std::string("--") + l;
+        break;
+      case 10:
+        lines.insert(lines.begin() + static_cast<long>(i), "\n");
+        break;
       default: {  // the whole message to CRLF
         for (auto& x : lines)
           if (!x.empty() && x.back() == '\n' && (x.size() < 2 || x[x.size() - 2] != '\r'))
@@ -190,8 +220,8 @@ bool gmime_alignment_artifact(const std::string& raw, const message::Limits& lim
   if (at == std::string::npos) return false;
   if (at > 0) ++at;
   for (size_t pad = 1; pad < 4200; pad += 97) {
-    std::string shifted = raw.substr(0, at) + std::string("X-Pad: ") + std::string(pad, 'x') + "\n" +
-                          raw.substr(at);
+    std::string shifted =
+        raw.substr(0, at) + std::string("X-Pad: ") + std::string(pad, 'x') + "\n" + raw.substr(at);
     if (!compare(message::parse_message(shifted, limits),
                  message::parse_message_gmime(shifted, limits))
              .any)
@@ -201,12 +231,13 @@ bool gmime_alignment_artifact(const std::string& raw, const message::Limits& lim
 }
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: mime_equivalence [--mutations N] [--seed S] [--small-limits] [--show K]\n"
-               "                        [--dump DIR] DIR|FILELIST\n"
-               "  Parses each message with parse_message and parse_message_gmime and reports\n"
-               "  the differences; --mutations adds N mutated copies of each message; --dump writes\n"
-               "  each differing input to DIR/diff-N.eml.\n");
+  std::fprintf(
+      stderr,
+      "usage: mime_equivalence [--mutations N] [--seed S] [--small-limits] [--show K]\n"
+      "                        [--dump DIR] DIR|FILELIST\n"
+      "  Parses each message with parse_message and parse_message_gmime and reports\n"
+      "  the differences; --mutations adds N mutated copies of each message; --dump writes\n"
+      "  each differing input to DIR/diff-N.eml.\n");
   return 2;
 }
 
@@ -220,13 +251,20 @@ int main(int argc, char** argv) {
   const char* input = nullptr;
   const char* dump = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--mutations") && i + 1 < argc) mutations = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--show") && i + 1 < argc) show_max = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i];
-    else if (!std::strcmp(argv[i], "--small-limits")) small = true;
-    else if (argv[i][0] == '-' || input) return usage();
-    else input = argv[i];
+    if (!std::strcmp(argv[i], "--mutations") && i + 1 < argc)
+      mutations = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc)
+      seed = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--show") && i + 1 < argc)
+      show_max = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dump") && i + 1 < argc)
+      dump = argv[++i];
+    else if (!std::strcmp(argv[i], "--small-limits"))
+      small = true;
+    else if (argv[i][0] == '-' || input)
+      return usage();
+    else
+      input = argv[i];
   }
   if (!input) return usage();
   backstop::bench::MessageSet set = backstop::bench::load_dir_or_list(input);
@@ -244,7 +282,8 @@ int main(int argc, char** argv) {
     for (int m = 0; m <= mutations; ++m) {
       std::string raw = m == 0 ? set.raw[i] : mutate(set.raw[i], rng);
       ++checked;
-      Diff d = compare(message::parse_message(raw, limits), message::parse_message_gmime(raw, limits));
+      Diff d =
+          compare(message::parse_message(raw, limits), message::parse_message_gmime(raw, limits));
       if (!d.any) continue;
       bool artifact = d.relevant && gmime_alignment_artifact(raw, limits);
       (artifact ? artifacts : d.relevant ? relevant : cosmetic)++;
@@ -254,16 +293,18 @@ int main(int argc, char** argv) {
             << raw;
       if (shown++ < show_max)
         std::printf("%s%s: %s%s\n", set.paths[i].c_str(),
-                    m ? (std::string(" (mutation ") + std::to_string(m) + ")").c_str() : "", d.what.c_str(),
-                    artifact      ? " [GMime's result depends on its buffer alignment]"
+                    m ? (std::string(" (mutation ") + std::to_string(m) + ")").c_str() : "",
+                    d.what.c_str(),
+                    artifact     ? " [GMime's result depends on its buffer alignment]"
                     : d.relevant ? ""
                                  : " [not read by the classifier]");
     }
   }
-  std::printf("mime_equivalence: %ld messages (%zu files, %d mutations each%s): %ld identical, "
-              "%ld differ in what the classifier reads, %ld only where GMime's own reading "
-              "depends on its buffer alignment, %ld only in filenames or whitespace\n",
-              checked, set.size(), mutations, small ? ", small limits" : "",
-              checked - relevant - artifacts - cosmetic, relevant, artifacts, cosmetic);
+  std::printf(
+      "mime_equivalence: %ld messages (%zu files, %d mutations each%s): %ld identical, "
+      "%ld differ in what the classifier reads, %ld only where GMime's own reading "
+      "depends on its buffer alignment, %ld only in filenames or whitespace\n",
+      checked, set.size(), mutations, small ? ", small limits" : "",
+      checked - relevant - artifacts - cosmetic, relevant, artifacts, cosmetic);
   return relevant ? 1 : 0;
 }

@@ -20,9 +20,6 @@
 // parts (a GMime data wrapper). All of these are rare, and each is one call, not a tree.
 #include "message/fast_mime.h"
 
-#include <errno.h>
-#include <gmime/gmime.h>
-#include <iconv.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -34,439 +31,21 @@
 #include <vector>
 
 #include "core/text.h"
+#include "message/mime_fields.h"
 
 namespace backstop::message {
 namespace {
 
 using core::iequals;
+using mime_fields::cut_at_nul;
+using mime_fields::is_blank;
+using mime_fields::is_ctrl;
+using mime_fields::is_lwsp;
+using mime_fields::ObjectType;
+using mime_fields::parse_media_type;
 constexpr size_t npos = std::string_view::npos;
 // GMime's MAX_LEVEL: deeper multiparts are read as their prologue, deeper messages as opaque.
 constexpr int kMaxLevel = 1024;
-
-// Character classes as GMime defines them (gen-table.c): 8-bit bytes are token characters.
-constexpr bool is_ctrl(unsigned char c) { return c < 32 || c == 127; }
-constexpr bool is_blank(unsigned char c) { return c == ' ' || c == '\t'; }
-constexpr bool is_lwsp(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-constexpr bool is_ttoken(unsigned char c) {
-  if (is_ctrl(c) || is_lwsp(c)) return false;
-  switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':': case '\\':
-    case '"': case '/': case '[': case ']': case '?': case '=':
-      return false;
-    default:
-      return true;
-  }
-}
-
-constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-// Whether s has no tab, CR or LF and no two spaces in a row, 16 bytes at a time.
-bool single_spaced(std::string_view s) {
-  size_t i = 0;
-  bool prev_space = false;
-#if defined(__SSE2__)
-  unsigned carry = 0;
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    __m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
-    unsigned sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
-    if (_mm_movemask_epi8(ctl) != 0 || (sp & ((sp << 1) | carry)) != 0) return false;
-    carry = (sp >> 15) & 1;
-  }
-  prev_space = carry != 0;
-#endif
-  for (; i < s.size(); ++i) {
-    if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || (s[i] == ' ' && prev_space)) return false;
-    prev_space = s[i] == ' ';
-  }
-  return true;
-}
-
-// core::collapse_space, same result: runs of whitespace become one space, none at the ends.
-// Most values need only their ends trimmed; it ran on every header value byte by byte and was
-// a quarter of the reader's time.
-std::string collapse(std::string_view s) {
-  size_t a = 0, b = s.size();
-  while (a < b && is_space(s[a])) ++a;
-  while (b > a && is_space(s[b - 1])) --b;
-  s = s.substr(a, b - a);
-  if (single_spaced(s)) return std::string(s);
-  std::string out(s.size(), '\0');
-  char* o = out.data();
-  bool prev = false;  // branch-free: a space is written over by the next one
-  for (char c : s) {
-    bool space = is_space(c);
-    *o = space ? ' ' : c;
-    o += !(space && prev);
-    prev = space;
-  }
-  out.resize(static_cast<size_t>(o - out.data()));
-  return out;
-}
-
-std::string_view cut_at_nul(std::string_view s) {
-  size_t z = s.find('\0');
-  return z == npos ? s : s.substr(0, z);
-}
-
-// CFWS (RFC 5322 3.2.2): whitespace and nested comments. Like GMime, leaves i untouched when a
-// comment is not closed.
-bool skip_cfws(std::string_view s, size_t& i) {
-  size_t p = i;
-  while (p < s.size() && is_lwsp(s[p])) ++p;
-  while (p < s.size() && s[p] == '(') {
-    int depth = 1;
-    for (++p; p < s.size() && depth > 0; ++p) {
-      if (s[p] == '\\' && p + 1 < s.size()) ++p;
-      else if (s[p] == '(') ++depth;
-      else if (s[p] == ')') --depth;
-    }
-    if (depth > 0) return false;
-    while (p < s.size() && is_lwsp(s[p])) ++p;
-  }
-  i = p;
-  return true;
-}
-
-// "type/subtype" at i (RFC 2045 5.1), as g_mime_parse_content_type reads it: the type may be
-// empty, the subtype may not. On success i is just past the subtype.
-bool parse_media_type(std::string_view s, size_t& i, std::string_view& type,
-                      std::string_view& subtype) {
-  size_t p = i;
-  skip_cfws(s, p);
-  size_t start = p;
-  while (p < s.size() && is_ttoken(s[p])) ++p;
-  type = s.substr(start, p - start);
-  skip_cfws(s, p);
-  if (p >= s.size() || s[p] != '/') return false;
-  ++p;
-  skip_cfws(s, p);
-  start = p;
-  while (p < s.size() && is_ttoken(s[p])) ++p;
-  if (p == start) return false;
-  subtype = s.substr(start, p - start);
-  i = p;
-  return true;
-}
-
-// g_mime_content_encoding_from_string: a known name followed by the end or whitespace.
-GMimeContentEncoding encoding_of(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && is_lwsp(s[i])) ++i;
-  s.remove_prefix(i);
-  auto is = [&](std::string_view name) {
-    return s.size() >= name.size() && iequals(s.substr(0, name.size()), name) &&
-           (s.size() == name.size() || is_lwsp(s[name.size()]));
-  };
-  if (is("7bit") || is("7-bit")) return GMIME_CONTENT_ENCODING_7BIT;
-  if (is("8bit") || is("8-bit")) return GMIME_CONTENT_ENCODING_8BIT;
-  if (is("binary")) return GMIME_CONTENT_ENCODING_BINARY;
-  if (is("base64")) return GMIME_CONTENT_ENCODING_BASE64;
-  if (is("quoted-printable")) return GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-  if (is("uuencode") || is("x-uuencode") || is("x-uue")) return GMIME_CONTENT_ENCODING_UUENCODE;
-  return GMIME_CONTENT_ENCODING_DEFAULT;
-}
-
-bool needs_gmime(std::string_view v) {
-  for (unsigned char c : v)
-    if (c >= 0x80) return true;
-  return v.find("=?") != npos;
-}
-
-// A field's value as GMime hands it to a MIME object: unfolded (RFC 5322 2.2.3; surrounding
-// whitespace trimmed, CR and LF dropped), then RFC 2047 words and 8-bit text decoded by GMime.
-std::string field_value(std::string_view raw) {
-  size_t a = 0, b = raw.size();
-  while (a < b && is_lwsp(raw[a])) ++a;
-  while (b > a && is_lwsp(raw[b - 1])) --b;
-  std::string out;
-  out.reserve(b - a);
-  for (size_t k = a; k < b; ++k)
-    if (raw[k] != '\r' && raw[k] != '\n') out.push_back(raw[k]);
-  if (needs_gmime(out)) {
-    if (char* d = g_mime_utils_header_decode_text(nullptr, out.c_str())) {
-      out = d;
-      g_free(d);
-    }
-  }
-  return out;
-}
-
-// The parameters we read (RFC 2045 5.1), first occurrence of each, as GMime's loose parameter
-// parser finds them.
-struct Params {
-  std::optional<std::string> boundary, charset, report_type, name, filename;
-  void set(std::string_view key, std::string value) {
-    std::optional<std::string>* slot = nullptr;
-    if (iequals(key, "boundary")) slot = &boundary;
-    else if (iequals(key, "charset")) slot = &charset;
-    else if (iequals(key, "report-type")) slot = &report_type;
-    else if (iequals(key, "name")) slot = &name;
-    else if (iequals(key, "filename")) slot = &filename;
-    if (slot && !*slot) *slot = std::move(value);
-  }
-};
-
-// RFC 2231 parameters (a '*'), encoded words and 8-bit values are left to GMime.
-bool params_need_gmime(std::string_view v) {
-  return v.find('*') != npos || needs_gmime(v);
-}
-
-std::optional<std::string> quoted_value(std::string_view v, size_t& p) {
-  size_t start = p++;
-  bool unescape = false;
-  while (p < v.size() && v[p] != '"') {
-    if (v[p++] == '\\' && p < v.size()) {
-      unescape = true;
-      ++p;
-    }
-  }
-  std::string out;
-  if (p < v.size()) {
-    out.assign(v.substr(start + 1, p - start - 1));
-    ++p;
-  } else {
-    out.assign(v.substr(start, p - start));  // not closed: GMime keeps the opening quote
-  }
-  if (unescape) {
-    size_t w = 0;
-    for (size_t r = 0; r < out.size();) {
-      if (out[r] == '\\') ++r;
-      if (r < out.size()) out[w++] = out[r++];
-    }
-    out.resize(w);
-  }
-  return out;
-}
-
-// A value in GMime's loose mode: a quoted string, else everything up to ';' (trimmed).
-std::optional<std::string> param_value(std::string_view v, size_t& p) {
-  skip_cfws(v, p);
-  if (p < v.size() && v[p] == '"') return quoted_value(v, p);
-  size_t q = p;
-  skip_cfws(v, q);
-  size_t start = q;
-  while (q < v.size() && v[q] != ';') ++q;
-  while (q > start && is_lwsp(v[q - 1])) --q;
-  if (q == start) return std::nullopt;
-  p = q;
-  return std::string(v.substr(start, q - start));
-}
-
-// GMime's decode_param_list for the plain case (see params_need_gmime): a parameter without a
-// value ends the list.
-void read_params(std::string_view v, size_t i, Params& out) {
-  do {
-    skip_cfws(v, i);
-    if (i >= v.size()) break;
-    size_t p = i;
-    std::string_view name;
-    {
-      size_t q = p;
-      skip_cfws(v, q);
-      size_t start = q;
-      while (q < v.size() && is_ttoken(v[q]) && v[q] != '*') ++q;
-      if (q > start) {
-        name = v.substr(start, q - start);
-        skip_cfws(v, q);
-        p = q;
-      }
-    }
-    std::optional<std::string> value;
-    if (p < v.size() && v[p] == '=') {
-      ++p;
-      value = param_value(v, p);
-    }
-    if (name.empty() || !value) {
-      skip_cfws(v, i);
-      if (i < v.size() && v[i] == ';') continue;
-      break;
-    }
-    i = p;
-    out.set(name, std::move(*value));
-    skip_cfws(v, i);
-  } while (i < v.size() && v[i++] == ';');
-}
-
-void params_from_gmime(GMimeParamList* list, Params& out) {
-  if (!list) return;
-  int n = g_mime_param_list_length(list);
-  for (int k = 0; k < n; ++k) {
-    GMimeParam* p = g_mime_param_list_get_parameter_at(list, k);
-    const char* name = g_mime_param_get_name(p);
-    const char* value = g_mime_param_get_value(p);
-    if (name && value) out.set(name, value);
-  }
-}
-
-// "type/subtype" in lower case.
-std::string lower_type(std::string_view type, std::string_view subtype) {
-  std::string out(type.size() + 1 + subtype.size(), '/');
-  for (size_t k = 0; k < type.size(); ++k) out[k] = core::ascii_lower(type[k]);
-  for (size_t k = 0; k < subtype.size(); ++k)
-    out[type.size() + 1 + k] = core::ascii_lower(subtype[k]);
-  return out;
-}
-
-// The content type of a MIME object as GMime keeps it (from the last Content-Type field).
-struct ObjectType {
-  std::string type;  // lower-case "type/subtype"
-  bool digest = false;
-  Params params;
-};
-
-ObjectType object_type(std::string_view parser_type, std::string_view parser_subtype,
-                       const std::string_view* field) {
-  ObjectType o;
-  if (!field) {  // no field: the parser's default, as g_mime_content_type_new makes it
-    o.type = lower_type(parser_type, parser_subtype);
-    return o;
-  }
-  std::string value = field_value(*field);
-  if (params_need_gmime(value)) {
-    GMimeContentType* ct = g_mime_content_type_parse(nullptr, value.c_str());
-    const char* t = g_mime_content_type_get_media_type(ct);
-    const char* s = g_mime_content_type_get_media_subtype(ct);
-    o.type = lower_type(t ? t : "text", s ? s : "plain");
-    o.digest = g_mime_content_type_is_type(ct, "multipart", "digest");
-    params_from_gmime(g_mime_content_type_get_parameters(ct), o.params);
-    g_object_unref(ct);
-    return o;
-  }
-  size_t i = 0;
-  std::string_view type, subtype;
-  if (!parse_media_type(value, i, type, subtype)) {
-    o.type = "application/octet-stream";
-    return o;
-  }
-  o.type = lower_type(type, subtype);
-  o.digest = iequals(type, "multipart") && iequals(subtype, "digest");
-  skip_cfws(value, i);
-  while (i < value.size() && value[i] != ';') ++i;
-  if (i + 1 < value.size()) read_params(value, i + 1, o.params);
-  return o;
-}
-
-// g_mime_part_get_filename: Content-Disposition's filename, else Content-Type's name.
-std::string filename_of(const std::string_view* disposition, const ObjectType& type) {
-  if (disposition) {
-    std::string value = field_value(*disposition);
-    Params params;
-    if (params_need_gmime(value)) {
-      GMimeContentDisposition* d = g_mime_content_disposition_parse(nullptr, value.c_str());
-      params_from_gmime(g_mime_content_disposition_get_parameters(d), params);
-      g_object_unref(d);
-    } else {
-      size_t i = value.find(';');
-      if (i != npos && i + 1 < value.size()) read_params(value, i + 1, params);
-    }
-    if (params.filename) return *params.filename;
-  }
-  return type.params.name ? *type.params.name : std::string();
-}
-
-std::string decode(std::string_view content, GMimeContentEncoding encoding) {
-  switch (encoding) {
-    case GMIME_CONTENT_ENCODING_BASE64:
-    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE: {
-      GMimeEncoding state;
-      g_mime_encoding_init_decode(&state, encoding);
-      std::string out(g_mime_encoding_outlen(&state, content.size()) + 3, '\0');
-      size_t n = g_mime_encoding_step(&state, content.data(), content.size(), out.data());
-      n += g_mime_encoding_flush(&state, content.data() + content.size(), 0, out.data() + n);
-      out.resize(n);
-      return out;
-    }
-    case GMIME_CONTENT_ENCODING_UUENCODE: {
-      // GMime's filter looks for the "begin" line block by block; let it do exactly that.
-      GMimeStream* src = g_mime_stream_mem_new_with_buffer(content.data(), content.size());
-      GMimeDataWrapper* wrapper = g_mime_data_wrapper_new_with_stream(src, encoding);
-      GMimeStream* dst = g_mime_stream_mem_new();
-      g_mime_data_wrapper_write_to_stream(wrapper, dst);
-      GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(dst));
-      std::string out(reinterpret_cast<const char*>(bytes->data), bytes->len);
-      g_object_unref(dst);
-      g_object_unref(wrapper);
-      g_object_unref(src);
-      return out;
-    }
-    default:
-      return std::string(content);
-  }
-}
-
-// What GMime's charset filter (g_mime_text_part_get_text) makes of text in charset: invalid
-// bytes are dropped one at a time, an incomplete sequence at the end is dropped.
-// Converters to UTF-8 opened by g_mime_iconv_open, kept per thread (GMime 3.2 opens one per
-// part; the open was as dear as the conversion). Reset to the initial state before each use.
-class Converters {
- public:
-  ~Converters() {
-    for (auto& [name, cd] : open_)
-      if (cd != (iconv_t)-1) g_mime_iconv_close(cd);
-  }
-  iconv_t get(const std::string& charset) {
-    for (auto& [name, cd] : open_) {
-      if (name != charset) continue;
-      if (cd != (iconv_t)-1) iconv(cd, nullptr, nullptr, nullptr, nullptr);
-      return cd;
-    }
-    iconv_t cd = g_mime_iconv_open("utf-8", charset.c_str());
-    if (open_.size() < kMax) open_.emplace_back(charset, cd);
-    else owned_ = cd;  // past kMax: closed after this use
-    return cd;
-  }
-  void release(iconv_t cd) {
-    if (cd == owned_ && cd != (iconv_t)-1) g_mime_iconv_close(cd);
-    owned_ = (iconv_t)-1;
-  }
-
- private:
-  static constexpr size_t kMax = 16;
-  std::vector<std::pair<std::string, iconv_t>> open_;
-  iconv_t owned_ = (iconv_t)-1;
-};
-
-thread_local Converters t_converters;
-
-std::string to_utf8(std::string_view in, const std::string& charset) {
-  iconv_t cd = t_converters.get(charset);
-  if (cd == (iconv_t)-1) return std::string(in);
-  std::string out(in.size() * 2 + 16, '\0');
-  char* inp = const_cast<char*>(in.data());
-  size_t inleft = in.size();
-  size_t used = 0;
-  auto grow = [&] { out.resize(out.size() * 2); };
-  bool raw = false;
-  while (inleft > 0) {
-    char* outp = out.data() + used;
-    size_t outleft = out.size() - used;
-    size_t r = iconv(cd, &inp, &inleft, &outp, &outleft);
-    used = out.size() - outleft;
-    if (r != (size_t)-1) continue;
-    if (errno == E2BIG) grow();
-    else if (errno == EILSEQ) ++inp, --inleft;
-    else if (errno == EINVAL) break;
-    else {
-      raw = true;
-      break;
-    }
-  }
-  while (true) {
-    char* outp = out.data() + used;
-    size_t outleft = out.size() - used;
-    size_t r = iconv(cd, nullptr, nullptr, &outp, &outleft);
-    used = out.size() - outleft;
-    if (r != (size_t)-1 || errno != E2BIG) break;
-    grow();
-  }
-  t_converters.release(cd);
-  if (raw) return std::string(in);
-  out.resize(used);
-  return out;
-}
 
 bool is_text_like(std::string_view type) {
   return type.starts_with("text/") || type == "message/delivery-status" ||
@@ -572,8 +151,10 @@ class Reader {
     size_t i = colon == npos ? s : colon;
     for (; i < e && in_[i] != ':'; ++i) {
       unsigned char c = in_[i];
-      if (is_blank(c)) blank = true;
-      else if (blank || is_ctrl(c)) return;
+      if (is_blank(c))
+        blank = true;
+      else if (blank || is_ctrl(c))
+        return;
     }
     if (i == e) return;
     size_t name_end = i;
@@ -621,7 +202,8 @@ class Reader {
             if (i == n) return Head::kError;  // the input ends inside a field name
             unsigned char c = in_[i];
             if (c == ':') break;
-            if (is_blank(c)) blank = true;
+            if (is_blank(c))
+              blank = true;
             else if (blank || is_ctrl(c)) {
               valid = false;
               break;
@@ -668,13 +250,14 @@ class Reader {
   }
 
   void copy_fields(Headers& headers) const {
-    headers.reserve(std::min(fields_.size(), static_cast<size_t>(std::max(0, limits_.max_headers))));
+    headers.reserve(
+        std::min(fields_.size(), static_cast<size_t>(std::max(0, limits_.max_headers))));
     int kept = 0;
     for (const auto& f : fields_) {
       if ((f.name.empty() || (f.name[0] | 0x20) == 'c') && core::istarts_with(f.name, "Content-"))
         continue;
       if (kept++ >= limits_.max_headers) break;
-      headers.add(std::string(f.name), collapse(f.raw.substr(0, limits_.max_line)));
+      headers.add(std::string(f.name), mime_fields::collapse(f.raw.substr(0, limits_.max_line)));
     }
   }
 
@@ -723,8 +306,10 @@ class Reader {
     span.empty = span.len == 0;
     if (found_ != Found::kEos && span.len > 0) {
       size_t k = cr ? 2 : 1;
-      if (span.len >= k) span.len -= k;
-      else if (!face) span.len = 0;
+      if (span.len >= k)
+        span.len -= k;
+      else if (!face)
+        span.len = 0;
     }
     return span;
   }
@@ -758,8 +343,10 @@ class Reader {
       std::string_view t, s;
       if (parse_media_type(*field, i, t, s)) type = t, subtype = s;
     }
-    if (iequals(type, "multipart")) multipart(type, subtype, field, depth, w, top);
-    else leaf(type, subtype, field, head, depth, w, top);
+    if (iequals(type, "multipart"))
+      multipart(type, subtype, field, depth, w, top);
+    else
+      leaf(type, subtype, field, head, depth, w, top);
   }
 
   void multipart(std::string_view type, std::string_view subtype, const std::string_view* field,
@@ -767,7 +354,7 @@ class Reader {
     bool digest = false;
     bool bounded = false;
     {
-      ObjectType ot = object_type(type, subtype, field);
+      ObjectType ot = mime_fields::object_type(type, subtype, field);
       if (top) set_top(ot);
       digest = ot.digest;
       if (ot.params.boundary && depth < kMaxLevel) {
@@ -832,10 +419,7 @@ class Reader {
       bool encoded = depth >= kMaxLevel;
       for (size_t k = 0; k < fields_.size() && !encoded; ++k) {
         if (!iequals(fields_[k].name, "Content-Transfer-Encoding")) continue;
-        GMimeContentEncoding e = encoding_of(fields_[k].raw);
-        encoded = e == GMIME_CONTENT_ENCODING_BASE64 ||
-                  e == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-                  e == GMIME_CONTENT_ENCODING_UUENCODE;
+        encoded = mime_fields::opaque_message(fields_[k].raw);
         break;
       }
       if (!encoded) kind = Kind::kMessage;
@@ -843,13 +427,13 @@ class Reader {
       kind = Kind::kText;
     }
     if (kind == Kind::kMessage) {
-      if (top) set_top(object_type(type, subtype, field));
+      if (top) set_top(mime_fields::object_type(type, subtype, field));
       bool walked = visit(w);
       if (stop_) return;
       if (head == Head::kContent) message_part(depth + 1, walked ? w : nullptr);
       return;
     }
-    ObjectType ot = object_type(type, subtype, field);
+    ObjectType ot = mime_fields::object_type(type, subtype, field);
     if (top) set_top(ot);
     const std::string_view* disposition = last_field("Content-Disposition");
     const std::string_view* cte = last_field("Content-Transfer-Encoding");
@@ -920,15 +504,13 @@ class Reader {
 
   std::string part_text(Kind kind, const ObjectType& ot, const std::string_view* cte,
                         const Span& content) const {
-    GMimeContentEncoding encoding =
-        cte ? encoding_of(field_value(*cte)) : GMIME_CONTENT_ENCODING_DEFAULT;
-    std::string text = decode(in_.substr(content.begin, content.len), encoding);
+    std::string text = mime_fields::decode(in_.substr(content.begin, content.len), cte);
     const auto& charset = ot.params.charset;
     if (kind == Kind::kText && ot.type != "text/rfc822-headers" && charset &&
         !iequals(*charset, "us-ascii") && !iequals(*charset, "utf-8")) {
       // g_mime_text_part_get_text: converted to UTF-8 when GMime knows the charset, and read
       // as a C string.
-      text = to_utf8(text, *charset);
+      text = mime_fields::to_utf8(text, *charset);
       text.resize(std::min(std::strlen(text.c_str()), limits_.max_part_text));
       return text;
     }
@@ -941,7 +523,7 @@ class Reader {
     Part part;
     part.type = ot.type;
     part.message_depth = w.message_depth;
-    part.filename = filename_of(disposition, ot);
+    part.filename = mime_fields::filename(disposition, ot);
     if (is_text_like(part.type)) {
       if (content) part.text = part_text(kind, ot, cte, *content);
       if (part.type == "text/html") part.text = html_to_text(part.text, limits_.max_part_text);
@@ -984,8 +566,8 @@ size_t lines_starting_with_c(std::string_view s) {
   for (; i + 16 <= n; i += 16) {
     __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i - 1));
     __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    acc = _mm_sub_epi8(acc, _mm_and_si128(_mm_cmpeq_epi8(before, nl),
-                                          _mm_cmpeq_epi8(_mm_or_si128(here, bit), c)));
+    acc = _mm_sub_epi8(
+        acc, _mm_and_si128(_mm_cmpeq_epi8(before, nl), _mm_cmpeq_epi8(_mm_or_si128(here, bit), c)));
     if (++rounds == 255 || i + 32 > n) {
       __m128i sum = _mm_sad_epu8(acc, _mm_setzero_si128());
       count += static_cast<size_t>(_mm_cvtsi128_si32(sum)) +

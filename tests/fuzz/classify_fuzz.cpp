@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(c.cls != Class::kNone || c.evidence.empty());
   check(c.cls != Class::kBounce || c.kind == "dsn" || c.kind == "legacy");
   // The CLI prints this; replacement keeps it valid UTF-8 whatever the message held.
-  std::string out = backstop::classify::to_json(c, "fuzz")
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = backstop::classify::to_json(c, "fuzz").dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   check(!out.empty());
   return 0;
 }

@@ -60,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)extract_message_id(text);
 
   if (looks_like_mbox(text)) {
-    for (auto m : split_mbox(text)) check(m.data() >= text.data() &&
-                                          m.data() + m.size() <= text.data() + text.size());
+    for (auto m : split_mbox(text))
+      check(m.data() >= text.data() && m.data() + m.size() <= text.data() + text.size());
   }
   return 0;
 }

@@ -109,8 +109,11 @@ struct Facts {
   const char* evidence = nullptr;
 };
 
-void PrintTo(const Facts& f, std::ostream* os) { *os << f.id; }
+void PrintTo(const Facts& f, std::ostream* os) {
+  *os << f.id;
+}
 
+// clang-format off
 const std::vector<Facts>& all_facts() {
   static const std::vector<Facts> facts = {
       {"bounce/postfix_dsn_user_unknown.eml", "bounce", "dsn", "failed", "5.1.1", "user-unknown",
@@ -193,6 +196,7 @@ const std::vector<Facts>& all_facts() {
   };
   return facts;
 }
+// clang-format on
 
 class KeyFacts : public ::testing::TestWithParam<Facts> {};
 
@@ -320,8 +324,8 @@ TEST(ToJson, KeysByClass) {
   for (auto key : {"kind", "action", "status", "diagnostic", "reporting_mta", "recipients",
                    "reason", "original", "evidence"})
     EXPECT_TRUE(j.contains(key)) << key;
-  for (auto key : {"found", "message_id", "from", "to", "subject", "date", "received",
-                   "origin_ip", "urls", "headers_only"})
+  for (auto key : {"found", "message_id", "from", "to", "subject", "date", "received", "origin_ip",
+                   "urls", "headers_only"})
     EXPECT_TRUE(j["original"].contains(key)) << key;
   EXPECT_EQ(j["original"]["origin_ip"], "109.173.5.66");
 
@@ -476,8 +480,9 @@ TEST_F(Reason, TextDecidesFirst) {
   EXPECT_EQ(cat("5.0.0", "554 5.7.1 <a@example.org>: Relay access denied"), "policy");
   EXPECT_EQ(cat("5.0.0", "550 5.7.1 Message rejected as spam by Content Filtering"),
             "spam-blocked");
-  EXPECT_EQ(cat("5.1.10", "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address "
-                          "lookup"),
+  EXPECT_EQ(cat("5.1.10",
+                "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address "
+                "lookup"),
             "user-unknown");
   EXPECT_EQ(cat("5.0.0", "Sorry, no mailbox here by that name. (#5.1.1)"), "user-unknown");
   EXPECT_EQ(cat("5.0.0", "nothing recognisable at all"), "other");

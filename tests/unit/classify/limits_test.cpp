@@ -1,6 +1,8 @@
 // One test group per hard limit in src/message/limits.h, on hostile messages built in code:
 // the parse returns, limit_reached is set where the limit cuts the MIME walk, and the message
 // is still classified on what was read. Sizes stay small enough for ASan builds.
+#include "message/limits.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,7 +13,6 @@
 
 #include "classify/classifier.h"
 #include "message/headers.h"
-#include "message/limits.h"
 #include "message/mime.h"
 
 namespace backstop::classify {
@@ -50,8 +51,8 @@ std::string filler(size_t bytes) {
 Classification classify(std::string_view raw, const Limits& limits = {}) {
   using Key = std::tuple<size_t, int, int, int, size_t, size_t>;
   static std::map<Key, std::unique_ptr<Classifier>> cache;
-  Key key{limits.max_message_bytes, limits.max_depth,     limits.max_parts,
-          limits.max_headers,       limits.max_line,      limits.max_part_text};
+  Key key{limits.max_message_bytes, limits.max_depth, limits.max_parts,
+          limits.max_headers,       limits.max_line,  limits.max_part_text};
   auto& c = cache[key];
   if (!c) c = Classifier::create(limits);
   EXPECT_NE(c, nullptr);
@@ -275,9 +276,9 @@ TEST(MaxLine, TenMegabyteHeaderLine) {
 }
 
 TEST(MaxLine, LongSubjectIsCutButStillRead) {
-  std::string raw = "From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable: " +
-                    std::string(1u << 20, 's') + "\nX-Failed-Recipients: lost@example.org\n\n" +
-                    std::string(kEximNotice);
+  std::string raw =
+      "From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable: " + std::string(1u << 20, 's') +
+      "\nX-Failed-Recipients: lost@example.org\n\n" + std::string(kEximNotice);
   Limits l;
   l.max_line = 1024;
   ParsedMessage m = parse_message(raw, l);
@@ -317,9 +318,10 @@ TEST(MaxPartText, HtmlAndBase64PartsAreCutAfterDecoding) {
   for (int i = 0; i < (1 << 20) / 4; ++i) b64 += (i % 19 == 18) ? "QUJD\n" : "QUJD";
   std::string raw = std::string(kBounceHead) +
                     "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"h\"\n\n"
-                    "--h\nContent-Type: text/html\n\n" + html +
-                    "\n--h\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" +
-                    b64 + "\n--h--\n";
+                    "--h\nContent-Type: text/html\n\n" +
+                    html +
+                    "\n--h\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + b64 +
+                    "\n--h--\n";
   Limits l;
   l.max_part_text = 32 << 10;
   ParsedMessage m = parse_message(raw, l);
@@ -340,10 +342,11 @@ TEST(MaxPartText, HeadlessFragmentIsCutToo) {
 TEST(MaxPartText, AttachedOriginalBodyIsBounded) {
   std::string raw = std::string(kBounceHead) +
                     "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"o\"\n\n"
-                    "--o\nContent-Type: text/plain\n\n" + std::string(kEximNotice) +
+                    "--o\nContent-Type: text/plain\n\n" +
+                    std::string(kEximNotice) +
                     "\n--o\nContent-Type: message/rfc822\n\nMessage-ID: <big@example.org>\n"
-                    "Subject: big\n\nhttp://first.example.net/\n" + filler(1u << 20) +
-                    "http://late.example.net/\n--o--\n";
+                    "Subject: big\n\nhttp://first.example.net/\n" +
+                    filler(1u << 20) + "http://late.example.net/\n--o--\n";
   Limits l;
   l.max_part_text = 16 << 10;
   ParsedMessage m = parse_message(raw, l);

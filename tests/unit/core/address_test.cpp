@@ -38,7 +38,7 @@ TEST(ParseAddress, RejectsMalformed) {
   EXPECT_FALSE(parse_address("no-at-sign"));
   EXPECT_FALSE(parse_address("@example.org"));
   EXPECT_FALSE(parse_address("user@"));
-  EXPECT_FALSE(parse_address("<user@example.org"));   // unclosed bracket
+  EXPECT_FALSE(parse_address("<user@example.org"));  // unclosed bracket
   EXPECT_FALSE(parse_address("two words@example.org"));
   EXPECT_FALSE(parse_address("user@-bad.example.org"));
   EXPECT_FALSE(parse_address("user@example..org"));

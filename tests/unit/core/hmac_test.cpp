@@ -19,7 +19,9 @@ std::string sha256_hex(std::string_view key, std::string_view data) {
   return to_hex(mac.data(), mac.size());
 }
 
-std::string bytes(size_t n, char c) { return std::string(n, c); }
+std::string bytes(size_t n, char c) {
+  return std::string(n, c);
+}
 
 // 0x01 0x02 ... 0x19 (RFC 2202 and RFC 4231 test case 4).
 std::string counting_key() {
@@ -54,8 +56,9 @@ TEST(HmacSha256, Rfc4231Vectors) {
             "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
   EXPECT_EQ(sha256_hex(counting_key(), bytes(50, '\xcd')),
             "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
-  EXPECT_EQ(sha256_hex(bytes(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(
+      sha256_hex(bytes(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"),
+      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   EXPECT_EQ(sha256_hex(bytes(131, '\xaa'),
                        "This is a test using a larger than block-size key and a larger than "
                        "block-size data. The key needs to be hashed before being used by the "
@@ -71,8 +74,7 @@ TEST(HmacSha256, Rfc4231TruncatedOutput) {
 
 TEST(Hmac, EmptyKeyAndDataAreAllowed) {
   EXPECT_EQ(sha1_hex("", ""), "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d");
-  EXPECT_EQ(sha256_hex("", ""),
-            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_EQ(sha256_hex("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 TEST(Hmac, KeyAndDataMayHoldNulBytes) {

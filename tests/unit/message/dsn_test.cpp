@@ -96,8 +96,9 @@ TEST(ParseDeliveryStatus, EximOrderAndThreeDigitDetail) {
 }
 
 TEST(ParseDeliveryStatus, RecipientBlockWithoutFinalRecipient) {
-  DeliveryStatus ds = parse_delivery_status("Reporting-MTA: dns; mx\n\nAction: failed\n"
-                                            "Status: 5.0.0\n");
+  DeliveryStatus ds = parse_delivery_status(
+      "Reporting-MTA: dns; mx\n\nAction: failed\n"
+      "Status: 5.0.0\n");
   ASSERT_EQ(ds.recipients.size(), 1u);
   EXPECT_EQ(ds.recipients[0].final_recipient, "");
   EXPECT_EQ(ds.recipients[0].status, "5.0.0");
@@ -131,7 +132,8 @@ TEST(ParseDeliveryStatus, JunkLinesBetweenBlocksAreSkipped) {
 TEST(ParseDeliveryStatus, MaxRecipients) {
   std::string text = "Reporting-MTA: dns; mx\n\n";
   for (int i = 0; i < 500; ++i)
-    text += "Final-Recipient: rfc822; u" + std::to_string(i) + "@example.org\nAction: failed\n"
+    text += "Final-Recipient: rfc822; u" + std::to_string(i) +
+            "@example.org\nAction: failed\n"
             "Status: 5.1.1\n\n";
   EXPECT_EQ(parse_delivery_status(text).recipients.size(), 100u);
   DeliveryStatus few = parse_delivery_status(text, 3);

@@ -60,8 +60,9 @@ TEST(ParseHeaderBlock, CrlfAndFoldedValues) {
 }
 
 TEST(ParseHeaderBlock, SkipsALeadingMboxFromLine) {
-  HeaderBlock b = parse_header_block("From sales@example.com Fri Apr 05 13:22:05 2024\n"
-                                     "Subject: x\n\n");
+  HeaderBlock b = parse_header_block(
+      "From sales@example.com Fri Apr 05 13:22:05 2024\n"
+      "Subject: x\n\n");
   ASSERT_EQ(b.headers.size(), 1u);
   EXPECT_EQ(b.headers.get_or_empty("Subject"), "x");
 }
@@ -189,7 +190,9 @@ TEST_F(DecodeWords, PlainTextIsUnchanged) {
 TEST_F(DecodeWords, QuotedPrintableLatin1) {
   EXPECT_EQ(decode_words("=?iso-8859-1?Q?Abwesenheitsnotiz:_Ihre_Bestellung?="),
             "Abwesenheitsnotiz: Ihre Bestellung");
-  EXPECT_EQ(decode_words("=?ISO-8859-1?Q?Gr=FC=DFe?="), "Gr\xC3\xBC\xC3\x9F" "e");
+  EXPECT_EQ(decode_words("=?ISO-8859-1?Q?Gr=FC=DFe?="),
+            "Gr\xC3\xBC\xC3\x9F"
+            "e");
 }
 
 TEST_F(DecodeWords, Base64Utf8AndAdjacentWords) {

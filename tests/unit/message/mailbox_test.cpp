@@ -72,8 +72,8 @@ TEST(SplitMbox, LastLineWithoutNewline) {
 TEST(SplitMbox, ManyMessages) {
   std::string mbox;
   for (int i = 0; i < 1000; ++i)
-    mbox += "From u" + std::to_string(i) + "@example.org Mon Apr 22 07:30:02 2024\nSubject: " +
-            std::to_string(i) + "\n\nbody\n\n";
+    mbox += "From u" + std::to_string(i) +
+            "@example.org Mon Apr 22 07:30:02 2024\nSubject: " + std::to_string(i) + "\n\nbody\n\n";
   auto msgs = split_mbox(mbox);
   ASSERT_EQ(msgs.size(), 1000u);
   EXPECT_EQ(msgs[999].substr(0, 12), "Subject: 999");

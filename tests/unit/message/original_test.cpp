@@ -13,7 +13,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-TEST(OriginIp, EmptyChain) { EXPECT_EQ(origin_ip({}), ""); }
+TEST(OriginIp, EmptyChain) {
+  EXPECT_EQ(origin_ip({}), "");
+}
 
 TEST(OriginIp, PrivateInternalHopThenPublicHop) {
   // Newest first: the public relay hop, then the sender's LAN hop.
@@ -31,12 +33,9 @@ TEST(OriginIp, TheOldestPublicHopWins) {
 }
 
 TEST(OriginIp, HopsWithoutAddressOrSpecialPurposeAreSkipped) {
-  std::vector<Hop> chain = {{"relay", "37.120.160.11", "mx"},
-                            {"local", "", "relay"},
-                            {"loop", "127.0.0.1", "local"},
-                            {"doc", "203.0.113.9", "loop"},
-                            {"cgnat", "100.64.3.3", "doc"},
-                            {"bad", "not-an-ip", "cgnat"}};
+  std::vector<Hop> chain = {{"relay", "37.120.160.11", "mx"}, {"local", "", "relay"},
+                            {"loop", "127.0.0.1", "local"},   {"doc", "203.0.113.9", "loop"},
+                            {"cgnat", "100.64.3.3", "doc"},   {"bad", "not-an-ip", "cgnat"}};
   EXPECT_EQ(origin_ip(chain), "37.120.160.11");
 }
 
@@ -108,8 +107,9 @@ class RecoverOriginal : public ::testing::Test {
 TEST_F(RecoverOriginal, FromAnAttachedMessage) {
   ParsedMessage m;
   AttachedMessage a;
-  a.headers.add("Received", "from smtp-out.example.org (smtp-out.example.org [62.141.37.200]) "
-                            "by mx.example.net (Postfix); Tue, 12 Mar 2024");
+  a.headers.add("Received",
+                "from smtp-out.example.org (smtp-out.example.org [62.141.37.200]) "
+                "by mx.example.net (Postfix); Tue, 12 Mar 2024");
   a.headers.add("Received", "from ws-pc17 (unknown [192.168.10.45]) by smtp-out.example.org; x");
   a.headers.add("Return-Path", "<j.moreau@example.com>");
   a.headers.add("From", "\"Julie Moreau\" <j.moreau@example.com>");
