@@ -28,31 +28,7 @@ import time
 BIN = os.path.abspath(sys.argv[1])
 CORPUS = sys.argv[2] if len(sys.argv) > 2 else ""
 RELAY_IP = "203.0.113.7"
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else "  -- " + str(detail)), flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
+from harness import check, free_port, results, summary, wait_port
 
 
 class Sink:
@@ -264,9 +240,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print("kept " + tmp)
-    failed = results.count(False)
-    print("%d passed, %d failed" % (results.count(True), failed))
-    return 1 if failed else 0
+    return summary()
 
 
 def run(tmp, sink, shield):
