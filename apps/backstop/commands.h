@@ -17,5 +17,6 @@ void register_classify(CLI::App& app, Runner& run);
 void register_batv(CLI::App& app, Runner& run);
 void register_serve(CLI::App& app, Runner& run);
 void register_check_config(CLI::App& app, Runner& run);
+void register_drill(CLI::App& app, Runner& run);
 
 }  // namespace backstop::app

@@ -12,11 +12,19 @@ std::string utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    // RFC 3629 4: no overlong forms (C0, C1, E0 80-9F, F0 80-8F), no surrogates (ED A0-BF),
+    // nothing above U+10FFFF (F4 90-, F5-FF).
+    size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >> 4) == 14 ? 3
+                 : (c >= 0xF0 && c <= 0xF4)              ? 4 : 0;
     bool ok = len > 0 && i + len <= s.size();
     for (size_t k = 1; ok && k < len; ++k)
       ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len == 1 && c < 0x20 && c != '\t') ok = true;  // json escapes control chars
+    if (ok && len >= 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
+          (c == 0xF4 && c1 >= 0x90))
+        ok = false;
+    }
     if (ok) {
       out.append(s.substr(i, len));
       i += len;

@@ -50,7 +50,7 @@ constexpr Rule kRules[] = {
 
     // ---- Auto-replies (RFC 3834 and out-of-office conventions) -----------------------------
     {"subject-auto-reply", F::kSubject, S::kAutoReplySubject,
-     R"re(^\s*[\[(]?(re:\s*)?(auto(matic)?[ _-]?(reply|response|answer|antwort|respond|répon)|auto:|autoreply|out of (the )?office|ooo\b|abwesend|abwesenheit|automatische antwort|r[ée]ponse automatique|absence|risposta automatica|respuesta autom[áa]tica|automatisch antwoord|afwezig|autosvar|automaattinen vastaus|automatyczna odpowied|odpowied[źz] automatyczna|automatick[áa] odpov|resposta autom[áa]tica|otomatik yan|自動応答|自动回复|不在|автоответ|автоматический ответ|nieobecno|on vacation|vacation|away from (my|the) (desk|office)|fuera de la oficina|fora do escrit|i am away|i'm away|currently out))re"},
+     R"re(^\s*[\[(]?(auto(matic)?[ _-]?(reply|response|answer|antwort|respond|répon)|auto:|autoreply|out of (the )?office|ooo\b|abwesend|abwesenheit|automatische antwort|r[ée]ponse automatique|absence|risposta automatica|respuesta autom[áa]tica|automatisch antwoord|afwezig|autosvar|automaattinen vastaus|automatyczna odpowied|odpowied[źz] automatyczna|automatick[áa] odpov|resposta autom[áa]tica|otomatik yan|自動応答|自动回复|不在|автоответ|автоматический ответ|nieobecno|on vacation|vacation|away from (my|the) (desk|office)|fuera de la oficina|fora do escrit|i am away|i'm away|currently out))re"},
     {"subject-thanks-auto", F::kSubject, S::kAutoReplySubject,
      R"re(^\s*(thank(s| you) for (your|you) (e-?mail|message|mail|inquiry|enquiry|letter)|we have received your (e-?mail|message)|your (e-?mail|message) (has been|was) received|(message|e-?mail) received)\s*[.!]?\s*$)re"},
     {"body-out-of-office", F::kBody, S::kAutoReplyBody,

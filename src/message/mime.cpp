@@ -238,8 +238,21 @@ std::string html_to_text(std::string_view html, size_t max_bytes) {
         default: break;
       }
       size_t end = html.find('>', i);
+      // An unterminated tag ends the text; only a closed tag's attributes are read.
+      std::string_view tag = end == std::string_view::npos ? std::string_view() : html.substr(i, end - i);
       i = end == std::string_view::npos ? n : end + 1;
       out.push_back(block ? '\n' : ' ');
+      // Keep link targets: what a message advertises is often only in an href.
+      for (std::string_view attr : {"href=", "src="}) {
+        size_t a = core::ifind(tag, attr);
+        if (a == std::string_view::npos) continue;
+        std::string_view v = tag.substr(a + attr.size());
+        char quote = !v.empty() && (v[0] == '"' || v[0] == '\'') ? v[0] : 0;
+        if (quote) v.remove_prefix(1);
+        size_t stop = quote ? v.find(quote) : v.find_first_of(" \t\r\n");
+        out.append(v.substr(0, std::min(stop, v.size())));
+        out.push_back(' ');
+      }
       continue;
     }
     static constexpr std::pair<std::string_view, char> kEntities[] = {

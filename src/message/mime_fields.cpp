@@ -37,28 +37,32 @@ constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-// Whether s has no tab, CR or LF and no two spaces in a row, 16 bytes at a time.
-bool single_spaced(std::string_view s) {
-  size_t i = 0;
-  bool prev_space = false;
+// Where, at or after i, a run of whitespace starts that is not a single space (a tab, CR or LF,
+// or a space before more whitespace); s.size() if none. 16 bytes at a time.
+size_t next_irregular_space(std::string_view s, size_t i) {
+  const size_t n = s.size();
 #if defined(__SSE2__)
-  unsigned carry = 0;
-  for (; i + 16 <= s.size(); i += 16) {
+  auto ctl = [](__m128i v) {
+    return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+  };
+  for (; i + 17 <= n; i += 16) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    __m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
-    unsigned sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
-    if (_mm_movemask_epi8(ctl) != 0 || (sp & ((sp << 1) | carry)) != 0) return false;
-    carry = (sp >> 15) & 1;
+    __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i + 1));
+    __m128i sp = _mm_set1_epi8(' ');
+    __m128i next_space = _mm_or_si128(ctl(next), _mm_cmpeq_epi8(next, sp));
+    __m128i irregular = _mm_or_si128(ctl(v), _mm_and_si128(_mm_cmpeq_epi8(v, sp), next_space));
+    if (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(irregular)))
+      return i + static_cast<size_t>(__builtin_ctz(m));
   }
-  prev_space = carry != 0;
 #endif
-  for (; i < s.size(); ++i) {
-    if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || (s[i] == ' ' && prev_space)) return false;
-    prev_space = s[i] == ' ';
+  for (; i < n; ++i) {
+    char c = s[i];
+    if (c == '\t' || c == '\r' || c == '\n' || (c == ' ' && i + 1 < n && is_space(s[i + 1])))
+      return i;
   }
-  return true;
+  return n;
 }
 
 // CFWS (RFC 5322 3.2.2): whitespace and nested comments. Like GMime, leaves i untouched when a
@@ -101,34 +105,34 @@ GMimeContentEncoding encoding_of(std::string_view s) {
   return GMIME_CONTENT_ENCODING_DEFAULT;
 }
 
-bool needs_gmime(std::string_view v) {
-  for (unsigned char c : v)
-    if (c >= 0x80) return true;
-  return v.find("=?") != npos;
-}
-
 // A field's value as GMime hands it to a MIME object: unfolded (RFC 5322 2.2.3; surrounding
 // whitespace trimmed, CR and LF dropped), then RFC 2047 words and 8-bit text decoded by GMime.
-std::string field_value(std::string_view raw) {
+// gmime, if given, is set when the value has those or a '*' (RFC 2231): its parameters are
+// then left to GMime's parser too.
+std::string field_value(std::string_view raw, bool* gmime = nullptr) {
   size_t a = 0, b = raw.size();
   while (a < b && is_lwsp(raw[a])) ++a;
   while (b > a && is_lwsp(raw[b - 1])) --b;
-  std::string out;
-  out.reserve(b - a);
-  for (size_t k = a; k < b; ++k)
-    if (raw[k] != '\r' && raw[k] != '\n') out.push_back(raw[k]);
-  if (needs_gmime(out)) {
+  std::string out(b - a, '\0');
+  size_t o = 0;
+  bool high = false, word = false, asterisk = false;  // one pass: what needs GMime, too
+  for (size_t k = a; k < b; ++k) {
+    char c = raw[k];
+    if (c == '\r' || c == '\n') continue;
+    high |= static_cast<unsigned char>(c) >= 0x80;
+    word |= c == '?' && o > 0 && out[o - 1] == '=';
+    asterisk |= c == '*';
+    out[o++] = c;
+  }
+  out.resize(o);
+  if (high || word) {
     if (char* d = g_mime_utils_header_decode_text(nullptr, out.c_str())) {
       out = d;
       g_free(d);
     }
   }
+  if (gmime) *gmime = asterisk || high || word;
   return out;
-}
-
-// RFC 2231 parameters (a '*'), encoded words and 8-bit values are left to GMime.
-bool params_need_gmime(std::string_view v) {
-  return v.find('*') != npos || needs_gmime(v);
 }
 
 std::optional<std::string> quoted_value(std::string_view v, size_t& p) {
@@ -172,7 +176,8 @@ std::optional<std::string> param_value(std::string_view v, size_t& p) {
   return std::string(v.substr(start, q - start));
 }
 
-// GMime's decode_param_list for the plain case (see params_need_gmime): a parameter without a
+// GMime's decode_param_list for the plain case (no RFC 2231 '*', encoded word or 8-bit byte,
+// which GMime reads itself; see field_value): a parameter without a
 // value ends the list.
 void read_params(std::string_view v, size_t i, Params& out) {
   do {
@@ -316,24 +321,26 @@ std::string_view cut_at_nul(std::string_view s) {
 }
 
 // core::collapse_space, same result: runs of whitespace become one space, none at the ends.
-// Most values need only their ends trimmed; it ran on every header value byte by byte and was
-// a quarter of the reader's time.
+// Most values need only their ends trimmed and folded ones a few runs replaced; byte by byte,
+// this was a quarter of the reader's time.
 std::string collapse(std::string_view s) {
   size_t a = 0, b = s.size();
   while (a < b && is_space(s[a])) ++a;
   while (b > a && is_space(s[b - 1])) --b;
   s = s.substr(a, b - a);
-  if (single_spaced(s)) return std::string(s);
-  std::string out(s.size(), '\0');
-  char* o = out.data();
-  bool prev = false;  // branch-free: a space is written over by the next one
-  for (char c : s) {
-    bool space = is_space(c);
-    *o = space ? ' ' : c;
-    o += !(space && prev);
-    prev = space;
+  size_t run = next_irregular_space(s, 0);
+  if (run == s.size()) return std::string(s);
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (true) {  // single-spaced stretches as they are, each other run as one space
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    i = run;
+    while (is_space(s[i])) ++i;  // the trimmed end is no space: the run ends inside s
+    out.push_back(' ');
+    run = next_irregular_space(s, i);
   }
-  out.resize(static_cast<size_t>(o - out.data()));
   return out;
 }
 
@@ -365,8 +372,9 @@ ObjectType object_type(std::string_view parser_type, std::string_view parser_sub
     o.type = lower_type(parser_type, parser_subtype);
     return o;
   }
-  std::string value = field_value(*field);
-  if (params_need_gmime(value)) {
+  bool gmime = false;
+  std::string value = field_value(*field, &gmime);
+  if (gmime) {  // RFC 2231 parameters, encoded words or 8-bit bytes: GMime's own parser
     GMimeContentType* ct = g_mime_content_type_parse(nullptr, value.c_str());
     const char* t = g_mime_content_type_get_media_type(ct);
     const char* s = g_mime_content_type_get_media_subtype(ct);
@@ -393,9 +401,10 @@ ObjectType object_type(std::string_view parser_type, std::string_view parser_sub
 // g_mime_part_get_filename: Content-Disposition's filename, else Content-Type's name.
 std::string filename(const std::string_view* disposition, const ObjectType& type) {
   if (disposition) {
-    std::string value = field_value(*disposition);
+    bool gmime = false;
+    std::string value = field_value(*disposition, &gmime);
     Params params;
-    if (params_need_gmime(value)) {
+    if (gmime) {
       GMimeContentDisposition* d = g_mime_content_disposition_parse(nullptr, value.c_str());
       params_from_gmime(g_mime_content_disposition_get_parameters(d), params);
       g_object_unref(d);

@@ -13,16 +13,20 @@
 namespace backstop::message {
 namespace {
 
-// Position of keyword as a whole word (preceded by start or whitespace), case-insensitive.
+// Position of keyword as a whole word outside comments (RFC 5322 3.2.2 parentheses), so that
+// "(Postfix, from userid 1000)" or "(qmail 1234 invoked from network)" is not a from clause.
 size_t find_word(std::string_view s, std::string_view word, size_t from = 0) {
-  size_t pos = from;
-  while ((pos = core::ifind(s, word, pos)) != std::string_view::npos) {
-    bool left = pos == 0 || s[pos - 1] == ' ' || s[pos - 1] == '\t' || s[pos - 1] == '(' ||
-                s[pos - 1] == ';';
-    size_t end = pos + word.size();
-    bool right = end < s.size() && (s[end] == ' ' || s[end] == '\t' || s[end] == '=');
-    if (left && right) return pos;
-    pos += word.size();
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
+    if (depth > 0 || i < from || i + word.size() > s.size()) continue;
+    if (!core::iequals(s.substr(i, word.size()), word)) continue;
+    bool left = i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == ';';
+    size_t end = i + word.size();
+    bool right = end < s.size() && (s[end] == ' ' || s[end] == '\t');
+    if (left && right) return i;
   }
   return std::string_view::npos;
 }

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "message/mime.h"
+#include "message/mime_fields.h"
 
 namespace backstop::message {
 namespace {
@@ -358,6 +359,16 @@ TEST_F(FastMime, BoundInputMatchesTheLineScan) {
     bool cut_a = false, cut_b = false;
     ASSERT_EQ(bound_message_input(raw, l, cut_a), reference_bound(raw, l, cut_b)) << raw;
     ASSERT_EQ(cut_a, cut_b) << raw;
+  }
+}
+
+TEST_F(FastMime, CollapseMatchesCore) {
+  std::mt19937 rng(23);
+  const std::string alphabet = "ab \t\r\n\v:";
+  for (int k = 0; k < 50000; ++k) {
+    std::string s(rng() % 70, 'x');
+    for (char& c : s) c = alphabet[rng() % alphabet.size()];
+    ASSERT_EQ(mime_fields::collapse(s), core::collapse_space(s)) << s;
   }
 }
 

@@ -200,6 +200,12 @@ TEST(HtmlToText, UnterminatedConstructsEndTheText) {
   EXPECT_EQ(html_to_text("", 1000), "");
 }
 
+TEST(HtmlToText, KeepsLinkTargets) {
+  std::string t = html_to_text("<p>see <a href=\"https://shop.example.net/x\">here</a></p>", 1000);
+  EXPECT_NE(t.find("https://shop.example.net/x"), std::string::npos) << t;
+  EXPECT_NE(t.find("here"), std::string::npos);
+}
+
 TEST(HtmlToText, MaxBytes) {
   std::string html(10000, 'x');
   EXPECT_EQ(html_to_text(html, 100).size(), 100u);
