@@ -190,7 +190,7 @@ constexpr const char* kDescription =
     "      --recipients alice@example.org,bob@example.org --batv-key-file /etc/backstop/batv.keys "
     "\\\n"
     "      --relay out.example.org=192.0.2.10 --sink 2526\n"
-    "  backstop drill --target 127.0.0.1:25 --domain example.org --rate 500 --json";
+    "  backstop drill --target 127.0.0.1:25 --domain example.org --rate 500 --json\n";
 
 // The progress line: every second on a terminal (rewritten in place), every 5 s otherwise.
 class ProgressPrinter {
@@ -378,41 +378,57 @@ void register_drill(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand("drill", "Rehearse a Joe-job against a loopback SMTP server");
   cmd->description(kDescription);
   cmd->add_option("--target", o->target, "HOST:PORT of the server under test (loopback only)")
+      ->type_name("HOST:PORT")
       ->required();
   cmd->add_option("--domain", o->domain, "The domain whose addresses the spammers forged")
+      ->type_name("DOMAIN")
       ->required();
-  cmd->add_option("--duration", o->duration, "How long to play: 30s, 2m, 500ms (default 30s)");
+  cmd->add_option("--duration", o->duration, "How long to play: 30s, 2m, 500ms (default 30s)")
+      ->type_name("DURATION");
   auto* rate = cmd->add_option("--rate", o->rate,
                                "Start N sessions per second, whether or not earlier ones "
-                               "finished (an open-loop storm)");
+                               "finished (an open-loop storm)")
+                   ->type_name("N");
   auto* conc = cmd->add_option("--concurrency", o->concurrency,
                                "Keep N sessions in flight, each starting when one ends "
-                               "(saturation; default 50)");
+                               "(saturation; default 50)")
+                   ->type_name("N");
   rate->excludes(conc);
   cmd->add_option("--max-in-flight", o->max_in_flight,
                   "With --rate: sessions in flight at most; starts beyond it are skipped and "
-                  "counted (default 2000)");
+                  "counted (default 2000)")
+      ->type_name("N");
   cmd->add_option("--mix", o->mix,
                   "Class weights, e.g. backscatter=90,probes=3,unknown=4,legit=2,legit-bounces=1 "
-                  "(classes left out get 0)");
-  cmd->add_option("--corpus", o->corpus, "Folder of real mail (labels.tsv used when present)");
+                  "(classes left out get 0)")
+      ->type_name("MIX");
+  cmd->add_option("--corpus", o->corpus, "Folder of real mail (labels.tsv used when present)")
+      ->type_name("DIR");
   cmd->add_option("--recipients", o->recipients,
-                  "Real mailboxes of --domain, comma-separated (default postmaster@DOMAIN)");
+                  "Real mailboxes of --domain, comma-separated (default postmaster@DOMAIN)")
+      ->type_name("LIST");
   cmd->add_option("--batv-key-file", o->batv_key_file,
-                  "The target's BATV key file: legitimate bounces go to tags made with it");
+                  "The target's BATV key file: legitimate bounces go to tags made with it")
+      ->type_name("FILE");
   cmd->add_option("--batv-lifetime-days", o->batv_lifetime_days,
-                  "Lifetime of the tags made, as the target's [batv] lifetime_days (default 7)");
+                  "Lifetime of the tags made, as the target's [batv] lifetime_days (default 7)")
+      ->type_name("DAYS");
   cmd->add_option("--relay", o->relay,
                   "The target's outbound relay, HOST=IP: legitimate bounces quote it as the hop "
-                  "the remote site received the original from");
+                  "the remote site received the original from")
+      ->type_name("HOST=IP");
   cmd->add_option("--sink", o->sink,
                   "Run an SMTP sink on 127.0.0.1:PORT for the target to relay to, and count "
-                  "what arrives");
-  cmd->add_option("--threads", o->threads, "Event loops to spread the sessions over (default 1)");
-  cmd->add_option("--timeout", o->timeout, "Time allowed for each SMTP step (default 30s)");
+                  "what arrives")
+      ->type_name("PORT");
+  cmd->add_option("--threads", o->threads, "Event loops to spread the sessions over (default 1)")
+      ->type_name("N");
+  cmd->add_option("--timeout", o->timeout, "Time allowed for each SMTP step (default 30s)")
+      ->type_name("DURATION");
   auto* seed = cmd->add_option("--seed", o->seed,
                                "Seed for the choice of messages and addresses (default random; "
-                               "the report shows it)");
+                               "the report shows it)")
+                   ->type_name("N");
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the report");
   cmd->callback([o, seed, &run] {
     o->seed_given = seed->count() > 0;

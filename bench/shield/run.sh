@@ -212,9 +212,9 @@ for storm in false true; do
 done
 names=(sink backstop-storm-off backstop-storm-on)
 declare -A label_of=(
-  [sink]="smtp-sink (floor, no policy)"
+  [sink]="smtp-sink (floor)"
   [backstop-storm-off]="backstop, reject at DATA"
-  [backstop-storm-on]="backstop, storm (at RCPT)"
+  [backstop-storm-on]="backstop, storm (RCPT)"
 )
 echo "smtp-sink:          the floor; answers 250 to everything, end of data included"
 echo "backstop-storm-off: storm mode off; every bounce reaches DATA and is refused at end of data"
@@ -232,15 +232,19 @@ for ((r = 1; r <= rounds; r++)); do
     f="$work/$name.$r.json"
     read -r c u s <"$work/$name.$r.cpu"
     read -r q t <"$work/$name.$r.sys"
-    printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$r" \
+    read -r p50 p99 < <(sed -n \
+      's/.*"session":{"p50":\([0-9]*\),"p90":[0-9]*,"p99":\([0-9]*\).*/\1 \2/p' "$f")
+    printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$r" \
       "$(json_field "$f" sessions_per_s)" "$(json_field "$f" sessions_completed)" "$c" "$u" "$s" \
-      "$(json_field "$f" eod_5xx)" "$(json_field "$f" sessions_failed)" "$q" "$t" \
+      "$(json_field "$f" eod_5xx)" "$(json_field "$f" sessions_failed)" "$q" "$t" "$p50" "$p99" \
       >>"$work/results.tsv"
     tail -1 "$work/results.tsv" | awk -F'\t' '{
       n = $4; us = (n > 0) ? $5 * 1e6 / n : 0; uu = (n > 0) ? $6 * 1e6 / n : 0
       su = (n > 0) ? $7 * 1e6 / n : 0
-      printf "round %d %-18s %7.0f sessions/s, %6.1f CPU-us/session (user %5.1f, sys %5.1f)," \
-        " eod 5xx %d, failed %d, unattributed kernel %.2f s\n", $2, $1, $3, us, uu, su, $8, $9, $10
+      printf "round %d %-18s %6.0f sessions/s, %5.1f CPU-us/session (user %5.1f, sys %5.1f)\n",
+        $2, $1, $3, us, uu, su
+      printf "    session latency p50 %.1f ms, p99 %.1f ms; eod 5xx %d; failed %d;" \
+        " unattributed kernel %.2f s\n", $12 / 1000, $13 / 1000, $8, $9, $10
     }'
     sed -n 's/.*"replies":\({.*}\),"errors":\({[^}]*}\).*/    replies \1 errors \2/p' "$f"
   done
@@ -253,9 +257,11 @@ echo
 
 # The summary: medians over the rounds.
 echo "Summary (median of $rounds round(s)): sessions/s (wall clock); server CPU-us per session"
-echo "(all, user, system); sessions per server CPU-second; failed sessions in all rounds"
+echo "(all, user, system); sessions per server CPU-second; session latency p50 and p99 (ms);"
+echo "failed sessions in all rounds"
 rule
-printf '%-29s %8s %8s %7s %7s %11s %7s\n' "" "sess/s" "CPU-us" "user" "sys" "sess/CPU-s" "failed"
+printf '%-27s %6s %6s %5s %5s %10s %5s %5s %6s\n' "" "sess/s" "CPU-us" "user" "sys" "sess/CPU-s" \
+  "p50" "p99" "failed"
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() {  # NAME EXPR: EXPR over each round of NAME, one value a line
   awk -F'\t' -v n="$1" "\$1 == n { c = \$5; u = \$6; s = \$7; k = \$4; print $2 }" "$work/results.tsv"
@@ -268,8 +274,10 @@ for name in "${names[@]}"; do
   su="$(col "$name" '(k > 0) ? s * 1e6 / k : 0' | median)"
   per_cpu_of[$name]="$(col "$name" '(c > 0) ? k / c : 0' | median)"
   failed="$(col "$name" '$9' | awk '{ t += $1 } END { print t + 0 }')"
-  printf '%-29s %8.0f %8.1f %7.1f %7.1f %11.0f %7d\n' "${label_of[$name]}" "$rate" "$us" "$uu" "$su" \
-    "${per_cpu_of[$name]}" "$failed"
+  p50="$(col "$name" '$12 / 1000' | median)"
+  p99="$(col "$name" '$13 / 1000' | median)"
+  printf '%-27s %6.0f %6.1f %5.1f %5.1f %10.0f %5.1f %5.1f %6d\n' "${label_of[$name]}" "$rate" \
+    "$us" "$uu" "$su" "${per_cpu_of[$name]}" "$p50" "$p99" "$failed"
 done
 rule
 for name in backstop-storm-off backstop-storm-on; do

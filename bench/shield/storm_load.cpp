@@ -13,7 +13,6 @@
 // It bounds itself: --duration (at most 3600 s) and --sessions (in all), a time limit on every
 // reply (--timeout), and a hard stop at duration + timeout. It only talks to loopback targets.
 #include <netinet/in.h>
-#include <cerrno>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -22,6 +21,7 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -569,7 +569,8 @@ asio::awaitable<void> ThreadLoop::worker(int index) {
 
 asio::awaitable<bool> ThreadLoop::session(Slot& slot, bool idle) {
   const Options& opt = shared_.opt;
-  auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
+  auto timeout =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
   ++stats_.started;
   auto t_start = Clock::now();
   slot.timed_out = false;
@@ -578,6 +579,7 @@ asio::awaitable<bool> ThreadLoop::session(Slot& slot, bool idle) {
   ReplyReader reader;
   std::string error;
   Stage stage = kGreeting;
+  bool connected = false;
   bool idle_counted = false;
   auto arm = [&] { slot.deadline = Clock::now() + timeout; };
   auto finish = [&](bool ok) {
@@ -585,7 +587,7 @@ asio::awaitable<bool> ThreadLoop::session(Slot& slot, bool idle) {
     if (!ok) {
       ++stats_.failed;
       std::string what = slot.timed_out ? std::string("timeout") : error;
-      ++stats_.errors[std::string(kStageNames[stage]) + ": " + what];
+      ++stats_.errors[std::string(connected ? kStageNames[stage] : "connect") + ": " + what];
     } else {
       ++stats_.completed;
       if (!idle) stats_.session_us.push_back(micros_since(t_start));
@@ -639,9 +641,10 @@ asio::awaitable<bool> ThreadLoop::session(Slot& slot, bool idle) {
     sock.close(ignored);
   }
   if (ec) {
-    error = "connect: " + ec.message();
+    error = ec.message();
     co_return finish(false);
   }
+  connected = true;
   sock.set_option(tcp::no_delay(true), ec);
 
   int code = co_await reply(kGreeting);
@@ -748,16 +751,15 @@ void report(const Options& opt, Stats& st, double wall, size_t payload_bytes) {
   eod_250 = st.replies[kEod][250];
 
   if (opt.json) {
-    std::printf("{\"target\":\"%s\",\"mode\":\"%s\",\"concurrency\":%d,\"threads\":%d,"
-                "\"pipelining\":%s,\"message_bytes\":%zu,\"wall_s\":%.3f,"
-                "\"sessions_started\":%" PRIu64 ",\"sessions_completed\":%" PRIu64
-                ",\"sessions_failed\":%" PRIu64 ",\"sessions_per_s\":%.1f,\"bytes_sent\":%" PRIu64
-                ",\"idle_established\":%" PRIu64 ",\"eod_5xx\":%" PRIu64 ",\"eod_250\":%" PRIu64
-                ",",
-                json_escape(opt.target_text).c_str(), opt.idle ? "idle" : "storm", opt.concurrency,
-                opt.threads, opt.pipelining ? "true" : "false", payload_bytes, wall, st.started,
-                st.completed, st.failed, rate, st.bytes_sent, st.idle_established, eod_5xx,
-                eod_250);
+    std::printf(
+        "{\"target\":\"%s\",\"mode\":\"%s\",\"concurrency\":%d,\"threads\":%d,"
+        "\"pipelining\":%s,\"message_bytes\":%zu,\"wall_s\":%.3f,"
+        "\"sessions_started\":%" PRIu64 ",\"sessions_completed\":%" PRIu64
+        ",\"sessions_failed\":%" PRIu64 ",\"sessions_per_s\":%.1f,\"bytes_sent\":%" PRIu64
+        ",\"idle_established\":%" PRIu64 ",\"eod_5xx\":%" PRIu64 ",\"eod_250\":%" PRIu64 ",",
+        json_escape(opt.target_text).c_str(), opt.idle ? "idle" : "storm", opt.concurrency,
+        opt.threads, opt.pipelining ? "true" : "false", payload_bytes, wall, st.started,
+        st.completed, st.failed, rate, st.bytes_sent, st.idle_established, eod_5xx, eod_250);
     std::printf("\"replies\":{");
     const char* sep = "";
     for (int s = 0; s < kStages; ++s) {
@@ -777,14 +779,15 @@ void report(const Options& opt, Stats& st, double wall, size_t payload_bytes) {
       std::printf("%s\"%s\":%" PRIu64, first ? "" : ",", json_escape(k).c_str(), v);
       first = false;
     }
-    std::printf("},\"latency_us\":{\"session\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u},"
-                "\"eod\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u}}}\n",
-                ls.p50, ls.p90, ls.p99, ls.max, le.p50, le.p90, le.p99, le.max);
+    std::printf(
+        "},\"latency_us\":{\"session\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u},"
+        "\"eod\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u}}}\n",
+        ls.p50, ls.p90, ls.p99, ls.max, le.p50, le.p90, le.p99, le.max);
     return;
   }
   std::printf("storm_load: %s, %s, concurrency %d, %d thread(s)%s, message %zu bytes\n",
-              opt.target_text.c_str(), opt.idle ? "idle sessions" : "reject path",
-              opt.concurrency, opt.threads, opt.pipelining ? ", pipelining" : "", payload_bytes);
+              opt.target_text.c_str(), opt.idle ? "idle sessions" : "reject path", opt.concurrency,
+              opt.threads, opt.pipelining ? ", pipelining" : "", payload_bytes);
   std::printf("  wall %.2f s; sessions started %" PRIu64 ", completed %" PRIu64 ", failed %" PRIu64
               "; %.1f sessions/s\n",
               wall, st.started, st.completed, st.failed, rate);
@@ -881,7 +884,8 @@ int main(int argc, char** argv) {
   std::random_device rd;
   for (int t = 0; t < opt.threads; ++t) {
     int workers = opt.concurrency / opt.threads + (t < opt.concurrency % opt.threads ? 1 : 0);
-    loops.push_back(std::make_unique<ThreadLoop>(shared, workers, (uint64_t{rd()} << 32) ^ rd() ^ t));
+    loops.push_back(
+        std::make_unique<ThreadLoop>(shared, workers, (uint64_t{rd()} << 32) ^ rd() ^ t));
   }
   std::vector<std::thread> threads;
   for (auto& l : loops) threads.emplace_back([&l] { l->run(); });
