@@ -308,7 +308,10 @@ Classification ClassifierImpl::classify(std::string_view raw) const {
   }
   if (c.cls == Class::kBounce) {
     if (dsn) fill_dsn(m, c);
-    fill_legacy(m, body, c);
+    // The free-text reading only fills what the DSN fields left empty.
+    if (c.recipients.empty() || c.status.empty() || c.diagnostic.empty() ||
+        c.reporting_mta.empty())
+      fill_legacy(m, body, c);
     if (c.action.empty()) c.action = sig.has(Signal::kDelaySubject) ? "delayed" : "failed";
     if (c.status.empty() && c.action == "failed") c.status = "5.0.0";
     c.reason = std::string(reasons_->categorize(c.status, c.diagnostic.empty()

@@ -58,36 +58,42 @@ std::string origin_ip(const std::vector<Hop>& received) {
 }
 
 std::vector<std::string> find_url_hosts(std::string_view text, size_t max) {
+  // One pass (the shield runs this on every bounce): a URL starts at "scheme://" for http,
+  // https and ftp, found from its ':', or at "www." at the start of a word.
   std::vector<std::string> hosts;
-  size_t pos = 0;
   auto host_char = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '-' || c == '.' || c == '_';
   };
-  while (hosts.size() < max && pos < text.size()) {
-    size_t best = std::string_view::npos;
-    size_t skip = 0;
-    for (std::string_view scheme : {"http://", "https://", "ftp://", "www."}) {
-      size_t p = core::ifind(text, scheme, pos);
-      if (p < best) {
-        best = p;
-        skip = scheme == "www." ? 0 : scheme.size();
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n && hosts.size() < max) {
+    char c = text[i];
+    size_t start = std::string_view::npos;
+    if (c == ':' && i + 2 < n && text[i + 1] == '/' && text[i + 2] == '/') {
+      std::string_view before = text.substr(0, i);
+      for (std::string_view scheme : {"https", "http", "ftp"}) {
+        if (core::iends_with(before, scheme) &&
+            (before.size() == scheme.size() || !host_char(before[before.size() - scheme.size() - 1]))) {
+          start = i + 3;
+          break;
+        }
       }
+    } else if ((c == 'w' || c == 'W') && i + 4 <= n && (i == 0 || !host_char(text[i - 1])) &&
+               core::istarts_with(text.substr(i, 4), "www.")) {
+      start = i;
     }
-    if (best == std::string_view::npos) break;
-    // "www." only at a word start, so "xwww.example" is not a URL.
-    if (skip == 0 && best > 0 && host_char(text[best - 1])) {
-      pos = best + 4;
+    if (start == std::string_view::npos) {
+      ++i;
       continue;
     }
-    size_t start = best + skip;
     // Skip userinfo ("user@host").
     size_t end = start;
-    while (end < text.size() && (host_char(text[end]) || text[end] == '@')) ++end;
+    while (end < n && (host_char(text[end]) || text[end] == '@')) ++end;
     std::string_view host = text.substr(start, end - start);
     if (auto at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
     while (!host.empty() && (host.back() == '.' || host.back() == '-')) host.remove_suffix(1);
-    pos = std::max(end, best + 1);
+    i = std::max(end, i + 1);
     if (!core::is_domain_name(host) && !core::parse_ip(host)) continue;
     std::string h = core::to_lower(host);
     if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(std::move(h));

@@ -5,6 +5,8 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 
 namespace backstop::net {
 
@@ -12,29 +14,46 @@ namespace backstop::net {
 constexpr auto kUse = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Arms a timer that cancels everything pending on a socket after a duration; re-arm with
-// expires_after() before each step. Destroy or cancel() it when done.
+// expires_after() before each step, cancel() after it. A timer that already completed when
+// it is cancelled (its handler queued, not yet run) must not touch the socket or this object,
+// which may be gone by then: the handler holds shared state and a generation number, and acts
+// only if it is still the current arming of a live deadline.
 template <typename Socket>
 class Deadline {
  public:
-  Deadline(const asio::any_io_executor& ex, Socket& socket) : timer_(ex), socket_(socket) {}
+  Deadline(const asio::any_io_executor& ex, Socket& socket)
+      : timer_(ex), state_(std::make_shared<State>(State{&socket, 0, false})) {}
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  ~Deadline() {
+    state_->socket = nullptr;
+    timer_.cancel();
+  }
+
   void expires_after(std::chrono::steady_clock::duration d) {
+    uint64_t gen = ++state_->generation;
     timer_.expires_after(d);
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) {
-        expired_ = true;
-        asio::error_code ignored;
-        socket_.cancel(ignored);
-      }
+    timer_.async_wait([state = state_, gen](const asio::error_code& ec) {
+      if (ec || state->generation != gen || !state->socket) return;
+      state->expired = true;
+      asio::error_code ignored;
+      state->socket->cancel(ignored);
     });
   }
-  void cancel() { timer_.cancel(); }
-  bool expired() const { return expired_; }
-  ~Deadline() { timer_.cancel(); }
+  void cancel() {
+    ++state_->generation;
+    timer_.cancel();
+  }
+  bool expired() const { return state_->expired; }
 
  private:
+  struct State {
+    Socket* socket;
+    uint64_t generation;
+    bool expired;
+  };
   asio::steady_timer timer_;
-  Socket& socket_;
-  bool expired_ = false;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace backstop::net
