@@ -114,6 +114,7 @@ struct DomainsConfig {
   std::set<std::string> local;            // domains we receive for (lower-case)
   std::set<std::string> recipients;       // valid addresses (lower-case); "@domain" = whole domain
   std::string recipients_file;            // one address per line; reloaded when it changes
+  std::string recipients_db;              // SQLite file with table recipients(address)
   std::set<std::string> file_recipients;  // its contents as last loaded
   bool any_recipient(std::string_view domain) const;  // "@domain" present
 };
@@ -225,5 +226,9 @@ struct RecipientsFile {
 };
 RecipientsFile read_recipients_file(const std::string& path,
                                     const std::set<std::string>& local_domains);
+// The same from an SQLite database: every row of table "recipients", column "address"
+// (opened read-only; the addresses are validated like the file's).
+RecipientsFile read_recipients_db(const std::string& path,
+                                  const std::set<std::string>& local_domains);
 
 }  // namespace backstop::config

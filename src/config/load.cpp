@@ -33,7 +33,7 @@ const std::vector<Section>& schema() {
         "max_sessions", "max_sessions_per_ip", "max_errors", "memory_per_session", "spool_dir",
         "timeout_command", "timeout_data_block", "timeout_decision", "user"}},
       {"downstream", {"servers", "connect_timeout", "command_timeout", "pool_size", "pool_idle"}},
-      {"domains", {"local", "recipients", "recipients_file"}},
+      {"domains", {"local", "recipients", "recipients_file", "recipients_db"}},
       {"relays", {"outbound", "networks"}},
       {"batv", {"key_file", "lifetime_days"}},
       {"checks",
@@ -249,6 +249,12 @@ void read_domains(const toml::table& root, Sink& sink, const Paths& paths, Confi
     RecipientsFile f = read_recipients_file(d.recipients_file, d.local);
     for (const auto& e : f.errors) r.error("recipients_file", r.pos("recipients_file"), e);
     d.file_recipients = std::move(f.addresses);
+  }
+  if (r.string("recipients_db", d.recipients_db) && !d.recipients_db.empty()) {
+    d.recipients_db = paths.resolve(d.recipients_db);
+    RecipientsFile f = read_recipients_db(d.recipients_db, d.local);
+    for (const auto& e : f.errors) r.error("recipients_db", r.pos("recipients_db"), e);
+    d.file_recipients.insert(f.addresses.begin(), f.addresses.end());
   }
   // No catch-all: a local domain without a single valid address refuses all its mail.
   for (const auto& domain : d.local) {

@@ -1,6 +1,8 @@
 // Validation of single config values and reading the files a config names; see values.h.
 #include "config/values.h"
 
+#include <sqlite3.h>
+
 #include <pwd.h>
 #include <sys/types.h>
 
@@ -255,6 +257,45 @@ RecipientsFile read_recipients_file(const std::string& path,
   }
   if (bad > kMaxReported)
     f.errors.push_back(path + ": " + std::to_string(bad - kMaxReported) + " more bad lines");
+  return f;
+}
+
+RecipientsFile read_recipients_db(const std::string& path,
+                                  const std::set<std::string>& local_domains) {
+  constexpr size_t kMaxReported = 20;
+  RecipientsFile f;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    f.errors.push_back("cannot open SQLite database " + path + ": " +
+                       (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return f;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT address FROM recipients", -1, &stmt, nullptr) != SQLITE_OK) {
+    f.errors.push_back(path + ": expected a table recipients(address): " + sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return f;
+  }
+  size_t bad = 0;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    if (!text) continue;
+    std::string error;
+    std::string_view value(reinterpret_cast<const char*>(text));
+    if (auto a = detail::recipient(core::trim(value), local_domains, &error)) {
+      f.addresses.insert(*a);
+    } else if (++bad <= kMaxReported) {
+      f.errors.push_back(path + ": recipients row '" + std::string(value.substr(0, 100)) +
+                         "': " + error);
+    }
+  }
+  if (rc != SQLITE_DONE) f.errors.push_back(path + ": " + sqlite3_errmsg(db));
+  if (bad > kMaxReported)
+    f.errors.push_back(path + ": " + std::to_string(bad - kMaxReported) + " more bad rows");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
   return f;
 }
 

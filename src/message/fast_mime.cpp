@@ -5,8 +5,9 @@
 // Why hand-written (DESIGN.md asks for a measured reason): issue 2 wants the classifier at 100
 // times Sisimai's rate, and with GMime the parse alone cost 67 us of classify()'s 93 us per
 // bounce (765 corpus bounces, mean 4.2 kB; 709 k of 991 k instructions, most of them building
-// and freeing GObjects). This reader parses the same bounces in 6.4 us (78 k instructions), the
-// GMime walk on the same run in 64 us; docs/benchmarks.md "Classifier throughput" has the runs.
+// and freeing GObjects). This reader parses the same bounces in 6.4 to 7.1 us (79 k
+// instructions), the GMime walk in 64 to 66 us in the same runs, and classify() takes 22 to 26
+// us; docs/benchmarks.md "Classifier throughput" has the runs.
 //
 // What it mirrors. Bounce classification was tuned on GMime's reading of messages, so this reader
 // reproduces GMime 3.2's parser (gmime-parser.c) rule for rule rather than RFC 2045/2046 in the

@@ -49,7 +49,8 @@ struct FileStamps {
   std::vector<std::pair<std::string, std::filesystem::file_time_type>> files;
   static FileStamps of(const config::Config& c) {
     FileStamps s;
-    for (const auto& f : {c.source, c.domains.recipients_file, c.batv.key_file}) {
+    for (const auto& f :
+         {c.source, c.domains.recipients_file, c.domains.recipients_db, c.batv.key_file}) {
       if (f.empty()) continue;
       std::error_code ec;
       s.files.emplace_back(f, std::filesystem::last_write_time(f, ec));

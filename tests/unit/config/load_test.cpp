@@ -2,6 +2,7 @@
 // normalisation (addresses, names, listen addresses, paths), the files a config names, and
 // every validation error with its key and line.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -194,6 +195,7 @@ TEST(Example, DocumentsEveryKey) {
                           "local",
                           "recipients",
                           "recipients_file",
+                          "recipients_db",
                           "outbound",
                           "networks",
                           "key_file",
@@ -364,6 +366,37 @@ TEST(Load, LoadConfigResolvesAgainstTheFilesDirectory) {
   EXPECT_EQ(c.batv.key_text, "# demo\n3 s3cret\n");
   EXPECT_EQ(c.batv.lifetime_days, 3);
   EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(Load, RecipientsFromAnSqliteTable) {
+  TempDir dir;
+  std::string db = (fs::path(dir.path()) / "users.db").string();
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(h,
+                         "CREATE TABLE recipients(address TEXT PRIMARY KEY);"
+                         "INSERT INTO recipients VALUES ('Erin@Example.org'), ('@example.net');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(h);
+  std::string path = dir.write(
+      "backstop.toml",
+      "[downstream]\nservers = \"maildir:mail\"\n"
+      "[domains]\nlocal = [\"example.org\", \"example.net\"]\nrecipients_db = \"users.db\"\n");
+  LoadResult r = load_config(path);
+  ASSERT_NE(r.config, nullptr) << all_errors(r);
+  EXPECT_EQ(r.config->domains.file_recipients,
+            (std::set<std::string>{"erin@example.org", "@example.net"}));
+  // A database without the table is an error naming the key.
+  std::string bad = (fs::path(dir.path()) / "empty.db").string();
+  ASSERT_EQ(sqlite3_open(bad.c_str(), &h), SQLITE_OK);
+  sqlite3_close(h);
+  LoadResult e = parse(
+      "[downstream]\nservers = \"maildir:mail\"\n"
+      "[domains]\nlocal = [\"example.org\"]\nrecipients = [\"a@example.org\"]\n"
+      "recipients_db = \"" + bad + "\"\n");
+  EXPECT_EQ(e.config, nullptr);
+  EXPECT_NE(all_errors(e).find("recipients_db"), std::string::npos) << all_errors(e);
 }
 
 TEST(Load, UnreadableConfigFile) {
