@@ -156,6 +156,7 @@ struct StormConfig {
   uint32_t recipient_backscatter = 10;  // per recipient in window to start
   Seconds quiet_period{600};            // storm ends after this long below the thresholds
   bool strict_rcpt = true;              // null-sender RCPT to untagged addresses rejected
+  bool strict_at_data = false;          // ... at the DATA command instead (keeps SAV probes)
 };
 
 struct AccessConfig {

@@ -41,7 +41,7 @@ const std::vector<Section>& schema() {
       {"backscatter", {"action", "reject_text", "tag_header", "domains", "recipients"}},
       {"storm",
        {"enabled", "window", "domain_backscatter", "domain_unknown_users", "recipient_backscatter",
-        "quiet_period", "strict_rcpt"}},
+        "quiet_period", "strict_rcpt", "strict_stage"}},
       {"allow", {"clients", "sender_domains"}},
       {"block", {"clients"}},
       {"store", {"path"}},
@@ -422,6 +422,13 @@ void read_storm(const toml::table& root, Sink& sink, Config& c) {
   r.integer("recipient_backscatter", s.recipient_backscatter, 1, UINT32_MAX);
   r.duration("quiet_period", s.quiet_period, true);
   r.boolean("strict_rcpt", s.strict_rcpt);
+  std::string stage;
+  if (r.string("strict_stage", stage)) {
+    if (stage == "data")
+      s.strict_at_data = true;
+    else if (stage != "rcpt")
+      r.error("strict_stage", r.pos("strict_stage"), "expected \"rcpt\" or \"data\"");
+  }
 }
 
 void read_access(const toml::table& root, Sink& sink, Config& c) {

@@ -187,6 +187,13 @@ RcptResult Engine::rcpt(SessionState& s, const core::Address& rcpt) {
 }
 
 core::Verdict Engine::data(SessionState& s) {
+  for (const auto& r : s.recipients) {
+    if (!r.storm) continue;
+    core::Verdict v =
+        core::Verdict::reject(core::Reason::kStorm, checks::reply_for(core::Reason::kStorm, false));
+    emit(s, Stage::kData, v, r.address.str(), "");
+    return v;
+  }
   auto action = config_->checks.null_sender_multi_rcpt;
   if (s.null_sender() && s.recipients.size() > 1 && action != config::CheckAction::kOff &&
       !s.allowlisted) {

@@ -51,12 +51,14 @@ RcptResult recipient(const config::Config& cfg, const batv::Prvs* prvs,
   }
   // Storm mode: a null-sender RCPT to an untagged address is refused here, so the storm costs
   // no DATA bandwidth. SAV probes to tagged addresses and allowlisted clients still pass.
-  if (s.null_sender() && !valid_tag && !s.allowlisted && cfg.storm.strict_rcpt &&
-      storms.in_storm(bare.domain, core::to_lower(bare.str()), clock.now())) {
+  bool storm = s.null_sender() && !valid_tag && !s.allowlisted && cfg.storm.strict_rcpt &&
+               storms.in_storm(bare.domain, core::to_lower(bare.str()), clock.now());
+  if (storm && !cfg.storm.strict_at_data) {
     r.verdict = core::Verdict::reject(core::Reason::kStorm, reply_for(core::Reason::kStorm, false));
     return r;
   }
-  s.recipients.push_back({bare, rcpt.str(), valid_tag});
+  // strict_stage = "data": the RCPT passes (a SAV probe ends here); DATA is refused.
+  s.recipients.push_back({bare, rcpt.str(), valid_tag, storm});
   if (tagged) r.rewritten = bare;
   if (valid_tag) r.verdict.evidence.push_back("batv-valid");
   return r;

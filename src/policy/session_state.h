@@ -21,6 +21,7 @@ struct Recipient {
   core::Address address;  // as relayed (BATV tag removed)
   std::string given;      // as the client wrote it
   bool batv_valid = false;
+  bool storm = false;  // accepted at RCPT during a storm under strict_stage = "data"
 };
 
 struct SessionState {

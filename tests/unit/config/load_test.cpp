@@ -157,6 +157,7 @@ TEST(Example, StatedDefaultsAreTheDefaults) {
   EXPECT_EQ(c.storm.recipient_backscatter, d.storm.recipient_backscatter);
   EXPECT_EQ(c.storm.quiet_period, d.storm.quiet_period);
   EXPECT_EQ(c.storm.strict_rcpt, d.storm.strict_rcpt);
+  EXPECT_EQ(c.storm.strict_at_data, d.storm.strict_at_data);
   EXPECT_TRUE(c.access.allow.empty());
   EXPECT_TRUE(c.access.block.empty());
   EXPECT_TRUE(c.access.allow_sender_domains.empty());
@@ -215,6 +216,7 @@ TEST(Example, DocumentsEveryKey) {
                           "recipient_backscatter",
                           "quiet_period",
                           "strict_rcpt",
+                          "strict_stage",
                           "clients",
                           "sender_domains",
                           "path",

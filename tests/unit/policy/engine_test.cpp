@@ -335,6 +335,25 @@ TEST_F(EngineTest, StormModeStartsRefusesUntaggedNullSenderRcptAndEnds) {
   EXPECT_FALSE(engine_->rcpt(after, *core::parse_address("bob@example.org")).verdict.refused());
 }
 
+TEST_F(EngineTest, StormAtDataKeepsSavProbesWorking) {
+  auto cfg = base_config();
+  cfg->storm.strict_at_data = true;
+  rebuild(cfg);
+  for (int i = 0; i < 3; ++i) {
+    auto s = session();
+    transaction(s, std::nullopt, {"alice@example.org"},
+                dsn("alice@example.org", "bot.example", "198.18.5.5"));
+  }
+  auto probe = session();
+  engine_->mail(probe, std::nullopt);
+  EXPECT_FALSE(engine_->rcpt(probe, *core::parse_address("bob@example.org")).verdict.refused());
+  EXPECT_EQ(engine_->data(probe).reason, Reason::kStorm);
+  auto tagged = session();
+  engine_->mail(tagged, std::nullopt);
+  engine_->rcpt(tagged, *core::parse_address(prvs_for("bob@example.org")));
+  EXPECT_FALSE(engine_->data(tagged).refused());
+}
+
 TEST_F(EngineTest, ReloadSwapsConfiguration) {
   auto cfg = base_config();
   cfg->domains.recipients.insert("dave@example.org");
