@@ -12,7 +12,7 @@ RELEASE := build/release
 TEST := build/test
 FUZZ := build/fuzz
 
-.PHONY: all deps release run test unit eval bench bench-shield fuzz fuzz-build clean format
+.PHONY: all deps release run test unit eval bench bench-shield compare fuzz fuzz-build clean format
 
 all: release
 
@@ -56,6 +56,12 @@ bench: deps
 bench-shield: release
 	@cmake --build $(RELEASE) -j $(JOBS) --target storm_load
 	@bench/shield/run.sh $(RELEASE)
+
+# Side by side on loopback: the same `backstop drill` workload against backstop, Postfix's classic
+# anti-backscatter recipe, Haraka with its bounce plugin and smtp-sink (bench/compare/run.sh;
+# DURATION, CONCURRENCY, SYSTEMS in its header); rewrites docs/benchmarks.md "Side by side".
+compare:
+	@bench/compare/run.sh $(RELEASE)
 
 # Longer fuzzing than the smoke run in `make test`: FUZZ_LONG_SECONDS in all, split over targets.
 fuzz: fuzz-build

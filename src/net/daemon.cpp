@@ -104,7 +104,8 @@ int run_daemon(const DaemonOptions& options) {
   policy::StormDetector storms(cfg->storm);
   policy::MemorySentIndex sent;
   policy::Engine engine(cfg, *classifier, sent, storms, clock, log);
-  Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname);
+  Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname,
+                        cfg->smtp.timeout_decision);
   SmtpServer server(io, engine, downstream);
   std::string error;
   if (!server.configure(cfg, &error) || !server.listen(cfg->smtp.listen, &error)) {
@@ -136,7 +137,8 @@ int run_daemon(const DaemonOptions& options) {
     }
     if (next.config->smtp.listen != cfg->smtp.listen)
       log.notice("warning", "listen addresses changed: restart backstop to apply");
-    downstream.set_config(next.config->downstream, next.config->smtp.hostname);
+    downstream.set_config(next.config->downstream, next.config->smtp.hostname,
+                          next.config->smtp.timeout_decision);
     cfg = next.config;
     if (!options.log_format)
       log.set_format(cfg->log.format == "json" ? monitor::LogFormat::kJson

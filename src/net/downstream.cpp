@@ -60,16 +60,21 @@ core::Reply unavailable() {
 }  // namespace
 
 Downstream::Downstream(asio::any_io_executor ex, config::DownstreamConfig cfg,
-                       std::string hostname)
-    : ex_(std::move(ex)), cfg_(std::move(cfg)), hostname_(std::move(hostname)) {
+                       std::string hostname, std::chrono::seconds data_timeout)
+    : ex_(std::move(ex)),
+      cfg_(std::move(cfg)),
+      hostname_(std::move(hostname)),
+      data_timeout_(data_timeout) {
   idle_.resize(cfg_.servers.size());
 }
 
 Downstream::~Downstream() = default;
 
-void Downstream::set_config(config::DownstreamConfig cfg, std::string hostname) {
+void Downstream::set_config(config::DownstreamConfig cfg, std::string hostname,
+                            std::chrono::seconds data_timeout) {
   cfg_ = std::move(cfg);
   hostname_ = std::move(hostname);
+  data_timeout_ = data_timeout;
   idle_.clear();  // the server list may have changed: start with fresh connections
   idle_.resize(cfg_.servers.size());
 }
@@ -186,9 +191,9 @@ asio::awaitable<std::optional<core::Reply>> Downstream::transact(Connection& c,
   // size limit, which is what the session accepted.
   out += stuffer.finish();
   if (!read_ok) co_return core::Reply{451, "4.3.0", "Local error reading the message"};
-  ok = co_await write_all(c.sock, c.deadline, out, cfg_.command_timeout * 2);
+  ok = co_await write_all(c.sock, c.deadline, out, data_timeout_);
   if (!ok) co_return std::nullopt;
-  auto final = co_await read_reply(c.sock, c.deadline, c.reader, cfg_.command_timeout * 2);
+  auto final = co_await read_reply(c.sock, c.deadline, c.reader, data_timeout_);
   if (!final) {
     // The message may or may not have been taken: a temporary answer risks a duplicate, never
     // a loss (RFC 5321 6.1).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -28,9 +29,13 @@ struct RelayJob {
 
 class Downstream {
  public:
-  Downstream(asio::any_io_executor ex, config::DownstreamConfig cfg, std::string hostname);
+  // data_timeout bounds sending the message and waiting for the final reply ([smtp]
+  // timeout_decision: the client is waiting for our answer that long, RFC 5321 4.5.3.2.6).
+  Downstream(asio::any_io_executor ex, config::DownstreamConfig cfg, std::string hostname,
+             std::chrono::seconds data_timeout);
   ~Downstream();
-  void set_config(config::DownstreamConfig cfg, std::string hostname);
+  void set_config(config::DownstreamConfig cfg, std::string hostname,
+                  std::chrono::seconds data_timeout);
 
   asio::awaitable<core::Reply> relay(const RelayJob& job);
 
@@ -47,6 +52,7 @@ class Downstream {
   asio::any_io_executor ex_;
   config::DownstreamConfig cfg_;
   std::string hostname_;
+  std::chrono::seconds data_timeout_;
   std::vector<std::deque<std::unique_ptr<Connection>>> idle_;  // per server index
   uint64_t maildir_seq_ = 0;
 };
