@@ -51,6 +51,8 @@ namespace {
 using core::iequals;
 using mime_fields::cut_at_nul;
 using mime_fields::is_blank;
+using mime_fields::is_headers_only_type;
+using mime_fields::is_text_like;
 using mime_fields::is_ctrl;
 using mime_fields::is_lwsp;
 using mime_fields::ObjectType;
@@ -58,18 +60,6 @@ using mime_fields::parse_media_type;
 constexpr size_t npos = std::string_view::npos;
 // GMime's MAX_LEVEL: deeper multiparts are read as their prologue, deeper messages as opaque.
 constexpr int kMaxLevel = 1024;
-
-bool is_text_like(std::string_view type) {
-  return type.starts_with("text/") || type == "message/delivery-status" ||
-         type == "message/global-delivery-status" || type == "message/feedback-report" ||
-         type == "message/disposition-notification" ||
-         type == "message/global-disposition-notification" || type == "message/global-headers";
-}
-
-bool is_headers_only_type(std::string_view type) {
-  return type == "text/rfc822-headers" || type == "message/global-headers" ||
-         type == "text/rfc822-header";
-}
 
 bool is_rfc822(std::string_view subtype) {
   return iequals(subtype, "rfc822") || iequals(subtype, "rfc2822") || iequals(subtype, "global") ||

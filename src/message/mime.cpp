@@ -11,10 +11,14 @@
 #include <mutex>
 
 #include "core/text.h"
+#include "message/mime_fields.h"
 #include "message/fast_mime.h"
 
 namespace backstop::message {
 namespace {
+
+using mime_fields::is_headers_only_type;
+using mime_fields::is_text_like;
 
 struct Walk {
   const Limits& limits;
@@ -46,18 +50,6 @@ void copy_headers(GMimeObject* obj, const Limits& limits, Headers& headers) {
     if (value.size() > limits.max_line) value = value.substr(0, limits.max_line);
     headers.add(name, core::collapse_space(value));
   }
-}
-
-bool is_text_like(std::string_view type) {
-  return type.starts_with("text/") || type == "message/delivery-status" ||
-         type == "message/global-delivery-status" || type == "message/feedback-report" ||
-         type == "message/disposition-notification" ||
-         type == "message/global-disposition-notification" || type == "message/global-headers";
-}
-
-bool is_headers_only_type(std::string_view type) {
-  return type == "text/rfc822-headers" || type == "message/global-headers" ||
-         type == "text/rfc822-header";
 }
 
 std::string decoded_content(GMimePart* part, size_t max) {

@@ -468,4 +468,16 @@ std::string decode(std::string_view content, const std::string_view* transfer_en
                                               : GMIME_CONTENT_ENCODING_DEFAULT);
 }
 
+bool is_text_like(std::string_view type) {
+  return type.starts_with("text/") || type == "message/delivery-status" ||
+         type == "message/global-delivery-status" || type == "message/feedback-report" ||
+         type == "message/disposition-notification" ||
+         type == "message/global-disposition-notification" || type == "message/global-headers";
+}
+
+bool is_headers_only_type(std::string_view type) {
+  return type == "text/rfc822-headers" || type == "message/global-headers" ||
+         type == "text/rfc822-header";
+}
+
 }  // namespace backstop::message::mime_fields

@@ -63,4 +63,9 @@ std::string decode(std::string_view content, const std::string_view* transfer_en
 // the charset (invalid bytes dropped one at a time, an incomplete sequence at the end dropped).
 std::string to_utf8(std::string_view text, const std::string& charset);
 
+// Parts whose decoded text the classifier reads (text/*, delivery and feedback reports).
+bool is_text_like(std::string_view type);
+// Parts that quote only a message's header (RFC 6522 text/rfc822-headers and its variants).
+bool is_headers_only_type(std::string_view type);
+
 }  // namespace backstop::message::mime_fields
