@@ -17,7 +17,7 @@ Try it from another terminal:
         (ham: accepted and delivered)
   swaks --server 127.0.0.1:2525 --from friend@example.net --to nobody@example.org
         (unknown user: 550 5.1.1 at RCPT)
-  swaks --server 127.0.0.1:2525 --from '' --to alice@example.org \\
+  swaks --server 127.0.0.1:2525 --from '<>' --to alice@example.org \\
         --header 'Subject: Undelivered Mail Returned to Sender' \\
         --body 'This is the mail system at host mx.remote.example.'
         (backscatter: 550 5.7.1 at the end of DATA)
