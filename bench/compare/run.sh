@@ -50,12 +50,25 @@ if [[ "${NO_BUILD:-0}" != 1 || ! -x "$backstop" ]]; then
 fi
 backstop="$(cd "$(dirname "$backstop")" && pwd)/backstop"
 
+# The peers from Debian packages when they are missing (as root): Postfix (also smtp-sink; with
+# debconf's "No configuration", so the system's own Postfix is not set up or started), node and
+# npm for Haraka.
+apt_install() {  # PACKAGE...
+  [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
+}
+if [[ ! -x /usr/sbin/postfix || ! -x /usr/sbin/smtp-sink ]]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+  apt_install postfix || echo "run.sh: could not install Postfix" >&2
+fi
+if [[ " $systems " == *" haraka "* ]] && ! command -v npm >/dev/null; then
+  apt_install nodejs npm || echo "run.sh: could not install node and npm" >&2
+fi
 # The plot needs gnuplot (Debian: gnuplot-nox).
 if ! command -v gnuplot >/dev/null; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 ||
-      { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq gnuplot-nox >/dev/null 2>&1; } || true
-  fi
+  apt_install gnuplot-nox || true
   command -v gnuplot >/dev/null || echo "run.sh: gnuplot is missing; no plot" >&2
 fi
 # Haraka and its bounce plugin (npm), under bench/compare/node_modules (package.json here).
@@ -181,6 +194,7 @@ start_postfix() {
   if [[ "$(id -u)" != 0 ]]; then
     echo "a private Postfix instance needs root (run.sh was run as $(id -un))" >"$work/postfix.why"; return 1
   fi
+  rm -rf "$d" "$work/postfix-queue" "$work/postfix-data" "$work/postfix.log"   # a fresh instance
   mkdir -p "$d" "$work/postfix-queue" "$work/postfix-data"
   chown postfix "$work/postfix-data"
   sed -e "s#@WORK@#$work#g" -e "s#@PORT@#$1#g" -e "s#@SINK@#$2#g" "$here/postfix/main.cf.in" >"$d/main.cf"
@@ -207,6 +221,7 @@ start_haraka() {
     echo "Haraka is not installed (npm install in bench/compare failed or npm/node missing)" >"$work/haraka.why"
     return 1
   fi
+  rm -rf "$h"   # a fresh instance
   mkdir -p "$h/config"
   cp -r "$here/node_modules/Haraka/config/." "$h/config/"   # Haraka's defaults, then ours
   cp -r "$here/haraka/config/." "$h/config/"
