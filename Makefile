@@ -60,7 +60,7 @@ bench-shield: release
 # Side by side on loopback: the same `backstop drill` workload against backstop, Postfix's classic
 # anti-backscatter recipe, Haraka with its bounce plugin and smtp-sink (bench/compare/run.sh;
 # DURATION, CONCURRENCY, SYSTEMS in its header); rewrites docs/benchmarks.md "Side by side".
-compare:
+compare: deps
 	@bench/compare/run.sh $(RELEASE)
 
 # Longer fuzzing than the smoke run in `make test`: FUZZ_LONG_SECONDS in all, split over targets.
