@@ -41,7 +41,6 @@ std::string status_code(std::string_view value) {
 DeliveryStatus parse_delivery_status(std::string_view text, size_t max_recipients) {
   DeliveryStatus ds;
   size_t pos = 0;
-  bool first_block = true;
   while (pos < text.size()) {
     // Skip blank lines between blocks.
     while (pos < text.size() && (text[pos] == '\n' || text[pos] == '\r' || text[pos] == ' ' ||
@@ -72,11 +71,9 @@ DeliveryStatus parse_delivery_status(std::string_view text, size_t max_recipient
       r.diagnostic = std::string(strip_type(h.get_or_empty("Diagnostic-Code")));
       ds.recipients.push_back(std::move(r));
     }
-    first_block = false;
     if (consumed == 0) consumed = 1;
     pos += consumed;
   }
-  (void)first_block;
   return ds;
 }
 

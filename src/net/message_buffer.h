@@ -25,6 +25,8 @@ class MessageBuffer final : public smtp::MessageSink {
 
   size_t size() const { return size_; }
   bool spilled() const { return file_ != nullptr; }
+  // The whole message when it is still in memory (not spilled), without a copy.
+  std::string_view memory() const { return memory_; }
   // The first n bytes (all of them if n >= size()), for classification.
   std::string head(size_t n) const;
   // Calls fn with consecutive chunks of the whole message; false if reading failed.

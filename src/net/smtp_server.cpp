@@ -240,9 +240,12 @@ asio::awaitable<void> SmtpServer::serve(tcp::socket sock) {
     }
     if (delegate.pending()) {
       const smtp::Envelope& env = delegate.envelope();
-      // Classify what the classifier looks at (its own limit bounds the rest).
-      std::string head = buffer.head(4u << 20);
-      policy::MessageResult m = engine_.message(state, head);
+      // Classify what the classifier looks at (its own limit bounds the rest); a message in
+      // memory is read in place, a spilled one from the head of its file.
+      std::string spilled_head;
+      if (buffer.spilled()) spilled_head = buffer.head(4u << 20);
+      policy::MessageResult m =
+          engine_.message(state, buffer.spilled() ? std::string_view(spilled_head) : buffer.memory());
       core::Reply reply;
       switch (m.verdict.action) {
         case core::Action::kReject:
