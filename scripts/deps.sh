@@ -3,7 +3,8 @@
 # Idempotent: asks dpkg first and installs only what is missing. Run as root (or via sudo).
 #
 #   scripts/deps.sh            build + test dependencies
-#   scripts/deps.sh --bench    also the peers the benchmarks compare against (Sisimai)
+#   scripts/deps.sh --bench    also the peers the benchmarks compare against (Sisimai,
+#                              dnsperf, rbldnsd)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,7 +14,7 @@ build_pkgs=(
   cmake ninja-build g++ pkg-config make
   libgmime-3.0-dev libvectorscan-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libsqlite3-dev libasio-dev
+  libsqlite3-dev libasio-dev libhiredis-dev libc-ares-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
@@ -23,9 +24,10 @@ build_pkgs=(
 # shared libraries that binary links against.
 test_pkgs=(
   python3 perl postfix swaks libnet-ssleay-perl openssl
+  redis-server dnsutils ucspi-tcp miltertest
   libdb5.3 libgnutls-dane0 libidn12 libnsl2 libpcre2-8-0 libgnutls30 libcrypt1
 )
-bench_pkgs=(libsisimai-perl)
+bench_pkgs=(libsisimai-perl dnsperf rbldnsd)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
