@@ -128,6 +128,75 @@ struct BatvConfig {
   std::string key_file;  // lines "K secret"; empty: BATV off
   int lifetime_days = 7;
   std::string key_text;  // contents of key_file as loaded
+  // Sender domains whose outbound mail the milter signs (default: [domains] local).
+  std::set<std::string> sign_domains;
+};
+
+// The milter front end (Postfix smtpd_milters, Sendmail INPUT_MAIL_FILTER).
+struct MilterConfig {
+  std::vector<std::string> listen;  // "127.0.0.1:8891", "[::1]:8891", "unix:/PATH"; empty: off
+  // Values of the {daemon_name} macro that mark mail as outbound (Postfix:
+  // -o milter_macro_daemon_name=ORIGINATING on the submission service).
+  std::set<std::string> outbound_daemons{"ORIGINATING"};
+  Seconds timeout{300};  // idle time between two milter commands before the connection closes
+};
+
+// The Postfix policy delegation front end (check_policy_service).
+struct PolicyServerConfig {
+  std::vector<std::string> listen;  // same forms as [milter] listen; empty: off
+  Seconds timeout{300};             // idle time between two requests before closing
+};
+
+// A list entry's reason: how long an automatic or reported entry lives and what it answers.
+struct ReasonConfig {
+  std::string name;    // "virus", "helo-is-us", ...
+  Seconds lifetime{86400};
+  bool permanent = false;  // answer 550 5.7.1 (true) or 451 4.7.1 (false)
+  std::string text;        // the SMTP text and the DNS TXT
+  int code = 2;            // N of 127.0.0.N in the DNS blocklist zone (2-254)
+};
+
+// When the shield lists the client by itself: the event, and the reason it is listed under.
+struct AutolistConfig {
+  std::string helo_is_us;           // reason name, or "" (off)
+  std::string own_domain_forged;
+  std::string unknown_users;        // after unknown_users_count refusals within the window
+  uint32_t unknown_users_count = 10;
+  Seconds unknown_users_window{600};
+  std::string backscatter;          // a client that sent backscatter_count rejected bounces
+  uint32_t backscatter_count = 5;
+  Seconds backscatter_window{600};
+};
+
+struct GreylistConfig {
+  bool enabled = false;
+  Seconds delay{300};           // a retry earlier than this is deferred again
+  Seconds retry_window{172800}; // a retry later than this starts over
+  Seconds lifetime{3110400};    // how long a passed triplet stays valid (36 days)
+  uint32_t pass_count = 5;      // passes after which the client network skips greylisting
+  Seconds pass_lifetime{3110400};
+  int ipv4_prefix = 24;
+  int ipv6_prefix = 64;
+  bool fail_open = true;        // store down and nothing cached: accept (true) or 451 (false)
+};
+
+struct DnsConfig {
+  std::vector<std::string> listen;  // UDP and TCP; empty: off
+  std::string block_zone;           // "bl.example.org"; "" not served
+  std::string allow_zone;
+  std::string domain_allow_zone;
+  std::string ns;                   // the name in NS and SOA (default: [smtp] hostname)
+  std::string hostmaster;           // SOA RNAME as an address (default: hostmaster@zone)
+  Seconds ttl{60};
+};
+
+struct ReportConfig {
+  std::vector<std::string> listen;  // UDP "host:port"; empty: collect nothing
+  std::string key_file;             // lines "id secret"; the first signs, all verify
+  std::string key_text;
+  std::vector<std::string> peers;   // "host:port" to send reports to
+  std::string node;                 // this node's name (default: [smtp] hostname)
+  Seconds window{300};              // accepted clock difference
 };
 
 struct ChecksConfig {
@@ -166,7 +235,13 @@ struct AccessConfig {
 };
 
 struct StoreConfig {
+  std::string backend = "sqlite";  // "sqlite", "redis" or "memory"
   std::string path = "var/backstop.db";
+  std::vector<std::string> redis;  // "host:port" servers
+  std::string redis_mode = "shard";  // "shard" (consistent hashing) or "replicated"
+  std::string redis_prefix = "backstop:";
+  Seconds refresh{1};              // how often the cache catches up with the store
+  bool fail_open = true;           // store down: lists answer from the cache (true) or 451
 };
 
 struct LogConfig {
@@ -185,10 +260,18 @@ struct Config {
   BackscatterConfig backscatter;
   StormConfig storm;
   AccessConfig access;
+  MilterConfig milter;
+  PolicyServerConfig policy;
+  std::vector<ReasonConfig> reasons;
+  AutolistConfig autolist;
+  GreylistConfig greylist;
+  DnsConfig dns;
+  ReportConfig report;
   StoreConfig store;
   LogConfig log;
 
   BackscatterAction backscatter_action_for(std::string_view recipient) const;
+  const ReasonConfig* reason(std::string_view name) const;  // nullptr when not declared
 };
 
 // One problem found while loading: where (key path, line, column) and what.

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "config/reader.h"
+#include "config/sections.h"
 #include "config/values.h"
 
 namespace backstop::config {
@@ -17,6 +18,7 @@ namespace {
 using detail::Item;
 using detail::Paths;
 using detail::Reader;
+using detail::section;
 using detail::Sink;
 using detail::type_name;
 
@@ -24,6 +26,7 @@ using detail::type_name;
 struct Section {
   const char* name;
   std::vector<std::string_view> keys;
+  bool array = false;  // [[name]]: an array of tables
 };
 
 const std::vector<Section>& schema() {
@@ -35,7 +38,7 @@ const std::vector<Section>& schema() {
       {"downstream", {"servers", "connect_timeout", "command_timeout", "pool_size", "pool_idle"}},
       {"domains", {"local", "recipients", "recipients_file", "recipients_db"}},
       {"relays", {"outbound", "networks"}},
-      {"batv", {"key_file", "lifetime_days"}},
+      {"batv", {"key_file", "lifetime_days", "sign_domains"}},
       {"checks",
        {"helo_is_us", "own_domain_sender", "null_sender_multi_rcpt", "our_hosts", "our_ips"}},
       {"backscatter", {"action", "reject_text", "tag_header", "domains", "recipients"}},
@@ -44,7 +47,18 @@ const std::vector<Section>& schema() {
         "quiet_period", "strict_rcpt", "strict_stage"}},
       {"allow", {"clients", "sender_domains"}},
       {"block", {"clients"}},
-      {"store", {"path"}},
+      {"milter", {"listen", "outbound_daemons", "timeout"}},
+      {"policy", {"listen", "timeout"}},
+      {"reasons", {"name", "lifetime", "answer", "text", "code"}, true},
+      {"autolist",
+       {"helo_is_us", "own_domain_forged", "unknown_users", "unknown_users_count",
+        "unknown_users_window", "backscatter", "backscatter_count", "backscatter_window"}},
+      {"greylist",
+       {"enabled", "delay", "retry_window", "lifetime", "pass_count", "pass_lifetime",
+        "ipv4_prefix", "ipv6_prefix", "fail"}},
+      {"dns", {"listen", "block_zone", "allow_zone", "domain_allow_zone", "ns", "hostmaster", "ttl"}},
+      {"report", {"listen", "key_file", "peers", "node", "window"}},
+      {"store", {"backend", "path", "redis", "redis_mode", "redis_prefix", "refresh", "fail"}},
       {"log", {"format", "file"}},
   };
   return kSchema;
@@ -97,31 +111,40 @@ void check_names(const toml::table& root, Sink& sink) {
       sink.error(std::string(k.str()), k.source().begin, message);
       continue;
     }
-    if (!v.is_table()) {
+    std::vector<const toml::table*> tables;
+    if (section->array) {
+      const toml::array* a = v.as_array();
+      if (a && a->is_array_of_tables()) {
+        for (const auto& t : *a) tables.push_back(t.as_table());
+      } else {
+        sink.error(std::string(k.str()), v.source().begin,
+                   "expected tables ([[" + std::string(k.str()) + "]]), got " + type_name(v));
+        continue;
+      }
+    } else if (v.is_table()) {
+      tables.push_back(v.as_table());
+    } else {
       sink.error(std::string(k.str()), v.source().begin,
                  "expected a table ([" + std::string(k.str()) + "]), got " + type_name(v));
       continue;
     }
-    for (auto&& [key, value] : *v.as_table()) {
-      if (std::find(section->keys.begin(), section->keys.end(), key.str()) != section->keys.end())
-        continue;
-      std::string message =
-          "unknown key '" + std::string(key.str()) + "' in [" + section->name + "]";
-      std::string hint = detail::suggest(key.str(), section->keys);
-      if (!hint.empty())
-        message += "; did you mean '" + hint + "'?";
-      else
-        message += home_of(key.str());
-      sink.error(std::string(k.str()) + "." + std::string(key.str()), key.source().begin, message);
+    for (const toml::table* t : tables) {
+      for (auto&& [key, value] : *t) {
+        if (std::find(section->keys.begin(), section->keys.end(), key.str()) !=
+            section->keys.end())
+          continue;
+        std::string message =
+            "unknown key '" + std::string(key.str()) + "' in [" + section->name + "]";
+        std::string hint = detail::suggest(key.str(), section->keys);
+        if (!hint.empty())
+          message += "; did you mean '" + hint + "'?";
+        else
+          message += home_of(key.str());
+        sink.error(std::string(k.str()) + "." + std::string(key.str()), key.source().begin,
+                   message);
+      }
     }
   }
-}
-
-// The section's table, or an empty one when the file has none (or it is not a table).
-const toml::table& section(const toml::table& root, std::string_view name) {
-  static const toml::table kEmpty;
-  const toml::node* n = root.get(name);
-  return n && n->is_table() ? *n->as_table() : kEmpty;
 }
 
 void read_smtp(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
@@ -129,7 +152,6 @@ void read_smtp(const toml::table& root, Sink& sink, const Paths& paths, Config& 
   SmtpConfig& s = c.smtp;
   if (auto items = r.strings("listen")) {
     s.listen.clear();
-    if (items->empty()) r.error("listen", r.pos("listen"), "must name at least one address");
     for (const Item& i : *items) {
       std::string error;
       auto ep = detail::listen_address(i.value, &error);
@@ -193,9 +215,16 @@ void read_smtp(const toml::table& root, Sink& sink, const Paths& paths, Config& 
               "is more than max_sessions, so it never applies");
 }
 
+// `[smtp] listen = []` turns the shield off (a milter- or policy-only node): no downstream then.
+bool shield_off(const toml::table& root) {
+  const toml::node* n = section(root, "smtp").get("listen");
+  return n && n->is_array() && n->as_array()->empty();
+}
+
 void read_downstream(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
   Reader r(section(root, "downstream"), "downstream", sink);
   DownstreamConfig& d = c.downstream;
+  const bool needed = !shield_off(root);
   if (auto items = r.strings("servers")) {
     for (const Item& i : *items) {
       std::string error;
@@ -205,11 +234,11 @@ void read_downstream(const toml::table& root, Sink& sink, const Paths& paths, Co
       else
         d.servers.push_back(std::move(*server));
     }
-    if (items->empty())
+    if (items->empty() && needed)
       r.error("servers", r.pos("servers"),
               "is empty; name at least one MTA "
               "(\"host:port\") or \"maildir:PATH\"");
-  } else if (!r.has("servers")) {
+  } else if (!r.has("servers") && needed) {
     r.error("servers", r.pos("servers"),
             "is missing: backstop needs at least one downstream MTA "
             "(\"host:port\") or \"maildir:PATH\" to deliver to");
@@ -447,11 +476,7 @@ void read_access(const toml::table& root, Sink& sink, Config& c) {
   client_list(block, "clients", true, c.access.block);
 }
 
-void read_store_and_log(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
-  Reader store(section(root, "store"), "store", sink);
-  if (store.string("path", c.store.path) && c.store.path.empty())
-    store.error("path", store.pos("path"), "must not be empty");
-  c.store.path = paths.resolve(c.store.path);
+void read_log(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
   Reader log(section(root, "log"), "log", sink);
   std::string format;
   if (log.string("format", format)) {
@@ -490,7 +515,14 @@ LoadResult parse_config(std::string_view text, const std::string& source_name,
   read_backscatter(root, sink, *c);
   read_storm(root, sink, *c);
   read_access(root, sink, *c);
-  read_store_and_log(root, sink, paths, *c);
+  detail::read_front_ends(root, sink, paths, *c);
+  detail::read_reputation(root, sink, paths, *c);
+  read_log(root, sink, paths, *c);
+  if (c->smtp.listen.empty() && c->milter.listen.empty() && c->policy.listen.empty() &&
+      c->dns.listen.empty() && c->report.listen.empty() && shield_off(root))
+    sink.error("smtp.listen", section(root, "smtp").get("listen")->source().begin,
+               "is empty, and so are [milter], [policy], [dns] and [report] listen: "
+               "there is nothing to serve");
   sink.sort();
   result.errors = std::move(sink.errors);
   result.warnings = std::move(sink.warnings);

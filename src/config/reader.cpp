@@ -237,4 +237,10 @@ std::optional<std::vector<Item>> Reader::strings(std::string_view key) {
   return items;
 }
 
+const toml::table& section(const toml::table& root, std::string_view name) {
+  static const toml::table kEmpty;
+  const toml::node* n = root.get(name);
+  return n && n->is_table() ? *n->as_table() : kEmpty;
+}
+
 }  // namespace backstop::config::detail

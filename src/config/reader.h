@@ -35,6 +35,9 @@ const char* type_name(const toml::node& n);
 // enough to be a likely typo.
 std::string suggest(std::string_view word, const std::vector<std::string_view>& candidates);
 
+// The section's table, or an empty one when the file has none (or it is not a table).
+const toml::table& section(const toml::table& root, std::string_view name);
+
 // One string from the file with where it stood.
 struct Item {
   std::string value;

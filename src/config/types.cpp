@@ -269,4 +269,10 @@ BackscatterAction Config::backscatter_action_for(std::string_view recipient) con
   return backscatter.action;
 }
 
+const ReasonConfig* Config::reason(std::string_view name) const {
+  for (const auto& r : reasons)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
 }  // namespace backstop::config

@@ -475,8 +475,10 @@ TEST(Errors, UnknownKeySuggestsTheNearest) {
 TEST(Errors, UnknownSectionSuggestsTheNearest) {
   expect_error(std::string("[strom]\nenabled = true\n") + kMinimal, "strom", 1,
                "did you mean [storm]?");
-  expect_error(std::string("[greylist]\nenabled = true\n") + kMinimal, "greylist", 1,
-               "unknown section [greylist]");
+  expect_error(std::string("[greylisting]\nenabled = true\n") + kMinimal, "greylisting", 1,
+               "did you mean [greylist]?");
+  expect_error(std::string("[bogus]\nenabled = true\n") + kMinimal, "bogus", 1,
+               "unknown section [bogus]");
 }
 
 TEST(Errors, KeyInTheWrongSection) {
@@ -568,7 +570,7 @@ TEST(Errors, PortsAndListenAddresses) {
   expect_error(std::string("[smtp]\nlisten = [\"127.0.0.1:25\", \"127.0.0.1\"]\n") + kMinimal,
                "smtp.listen", 2, "listed twice");
   expect_error(std::string("[smtp]\nlisten = []\n") + kMinimal, "smtp.listen", 2,
-               "at least one address");
+               "nothing to serve");
   expect_error(
       "[downstream]\nservers = [\"127.0.0.1:10025\", \"mta:70000\"]\n"
       "[domains]\nlocal = \"example.org\"\nrecipients = \"@example.org\"\n",
