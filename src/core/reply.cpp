@@ -28,6 +28,9 @@ std::string_view to_string(Reason r) {
     case Reason::kLegitBounce: return "legit-bounce";
     case Reason::kTagged: return "tagged";
     case Reason::kDiscarded: return "discarded";
+    case Reason::kOutbound: return "outbound";
+    case Reason::kGreylisted: return "greylisted";
+    case Reason::kListed: return "listed";
   }
   return "none";
 }

@@ -46,6 +46,9 @@ enum class Reason : uint8_t {
   kLegitBounce,        // a bounce accepted with evidence (tag, relay, sent index)
   kTagged,             // accepted and marked with a header (action "tag")
   kDiscarded,          // accepted and dropped (action "discard")
+  kOutbound,           // outbound mail: signed and recorded in the sent index
+  kGreylisted,         // first attempt of an unknown triplet: try again later
+  kListed,             // client on a temporary list entry (its reason says why)
 };
 
 std::string_view to_string(Reason r);

@@ -6,6 +6,8 @@
 
 #include "batv/key_ring.h"
 #include "core/text.h"
+#include "message/headers.h"
+#include "message/original.h"
 #include "policy/checks.h"
 
 namespace backstop::policy {
@@ -109,7 +111,7 @@ config::BackscatterAction action_for(const config::Config& cfg, const SessionSta
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const config::Config> config,
-               const classify::Classifier& classifier, const SentIndex& sent,
+               const classify::Classifier& classifier, SentIndex& sent,
                StormDetector& storms, const core::Clock& clock, EventSink& events)
     : config_(std::move(config)),
       classifier_(classifier),
@@ -152,6 +154,7 @@ void Engine::emit(const SessionState& s, Stage stage, const core::Verdict& v,
 }
 
 core::Verdict Engine::connect(SessionState& s, const ConnectFacts& facts) {
+  if (s.outbound) return core::Verdict::proceed();
   core::Verdict v = checks::access(*config_, s, facts);
   if (v.refused() || v.reason != core::Reason::kNone) emit(s, Stage::kConnect, v, "", "");
   return v;
@@ -159,6 +162,7 @@ core::Verdict Engine::connect(SessionState& s, const ConnectFacts& facts) {
 
 core::Verdict Engine::helo(SessionState& s, std::string_view name) {
   s.helo = std::string(core::trim(name));
+  if (s.outbound) return core::Verdict::proceed();
   core::Verdict v = checks::helo(*config_, s, name);
   if (v.refused()) emit(s, Stage::kHelo, v, "", "");
   return v;
@@ -168,12 +172,17 @@ core::Verdict Engine::mail(SessionState& s, const std::optional<core::Address>& 
   s.reset_transaction();
   s.has_sender = true;
   s.sender = sender;
+  if (s.outbound) return core::Verdict::proceed();
   core::Verdict v = checks::sender(*config_, s, sender);
   if (v.refused()) emit(s, Stage::kMail, v, "", "");
   return v;
 }
 
 RcptResult Engine::rcpt(SessionState& s, const core::Address& rcpt) {
+  if (s.outbound) {
+    s.recipients.push_back({rcpt, rcpt.str(), false, false});
+    return {};
+  }
   RcptResult r = checks::recipient(*config_, prvs_ ? &*prvs_ : nullptr, storms_, clock_, s, rcpt);
   if (r.verdict.refused()) {
     emit(s, Stage::kRcpt, r.verdict, rcpt.str(), "");
@@ -187,6 +196,7 @@ RcptResult Engine::rcpt(SessionState& s, const core::Address& rcpt) {
 }
 
 core::Verdict Engine::data(SessionState& s) {
+  if (s.outbound) return core::Verdict::proceed();
   for (const auto& r : s.recipients) {
     if (!r.storm) continue;
     core::Verdict v =
@@ -271,6 +281,27 @@ MessageResult Engine::message(SessionState& s, std::string_view raw) {
   std::string detail = "class=" + cls + (ev_text.empty() ? "" : " evidence=" + ev_text);
   for (const auto& r : s.recipients) emit(s, Stage::kMessage, m.verdict, r.address.str(), detail);
   return m;
+}
+
+OutboundResult Engine::outbound_message(SessionState& s, std::string_view headers) {
+  OutboundResult out;
+  if (!s.outbound) return out;
+  const int64_t now = clock_.now();
+  message::HeaderBlock block = message::parse_header_block(headers);
+  out.message_id = message::extract_message_id(block.headers.get_or_empty("Message-ID"));
+  const int64_t lifetime = int64_t(config_->batv.lifetime_days) * 86400;
+  if (!out.message_id.empty()) sent_.add(out.message_id, now + lifetime);
+  std::string detail = "outbound";
+  if (prvs_ && s.sender && config_->batv.sign_domains.contains(core::to_lower(s.sender->domain)) &&
+      !batv::has_prvs_prefix(s.sender->local)) {
+    out.sender = prvs_->sign(s.sender->str(), clock_);
+    detail += " signed";
+  }
+  if (!out.message_id.empty()) detail += " message-id=<" + out.message_id + ">";
+  core::Verdict v = core::Verdict::proceed();
+  v.reason = core::Reason::kOutbound;
+  for (const auto& r : s.recipients) emit(s, Stage::kMessage, v, r.address.str(), detail);
+  return out;
 }
 
 void Engine::delivered(const SessionState& s, const core::Reply& downstream) {

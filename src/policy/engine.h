@@ -35,6 +35,12 @@ struct MessageResult {
   classify::Classification classification;
 };
 
+// What to change in an outbound message at the end of the transaction.
+struct OutboundResult {
+  std::optional<std::string> sender;  // the BATV-signed envelope sender, when it is signed
+  std::string message_id;             // recorded in the sent index ("" when it had none)
+};
+
 // Connection counts the front end knows, for the session limits.
 struct ConnectFacts {
   uint32_t sessions_total = 0;   // including this one
@@ -44,7 +50,7 @@ struct ConnectFacts {
 class Engine {
  public:
   Engine(std::shared_ptr<const config::Config> config, const classify::Classifier& classifier,
-         const SentIndex& sent, StormDetector& storms, const core::Clock& clock, EventSink& events);
+         SentIndex& sent, StormDetector& storms, const core::Clock& clock, EventSink& events);
 
   // Swaps the configuration snapshot (SIGHUP). Sessions keep the snapshot they started with
   // only for the values they already acted on; later stages see the new one.
@@ -57,6 +63,10 @@ class Engine {
   RcptResult rcpt(SessionState& s, const core::Address& rcpt);
   core::Verdict data(SessionState& s);
   MessageResult message(SessionState& s, std::string_view raw);
+  // Outbound mail at the end of the message (headers are enough): records the Message-ID in
+  // the sent index until the BATV lifetime ends, and signs the envelope sender when its domain
+  // is one of [batv] sign_domains. Only for sessions marked outbound.
+  OutboundResult outbound_message(SessionState& s, std::string_view headers);
   // A downstream answer to an accepted message, for the log.
   void delivered(const SessionState& s, const core::Reply& downstream);
 
@@ -71,7 +81,7 @@ class Engine {
   std::shared_ptr<const config::Config> config_;
   std::optional<batv::Prvs> prvs_;
   const classify::Classifier& classifier_;
-  const SentIndex& sent_;
+  SentIndex& sent_;
   StormDetector& storms_;
   const core::Clock& clock_;
   EventSink& events_;

@@ -14,12 +14,14 @@ class SentIndex {
  public:
   virtual ~SentIndex() = default;
   virtual bool contains(std::string_view message_id, int64_t now) const = 0;
+  // Records a Message-ID (without angle brackets) we sent, valid until expires.
+  virtual void add(std::string message_id, int64_t expires) = 0;
 };
 
 // In-memory index with expiry; thread-safe.
 class MemorySentIndex final : public SentIndex {
  public:
-  void add(std::string message_id, int64_t expires) {
+  void add(std::string message_id, int64_t expires) override {
     std::lock_guard lock(mu_);
     ids_[std::move(message_id)] = expires;
   }

@@ -29,6 +29,9 @@ struct SessionState {
   std::string helo;
   bool allowlisted = false;
   bool ours = false;  // client is one of our relays or networks
+  // Mail our users send out (the milter on a submission service, SASL-authenticated, or from
+  // [relays] networks): no inbound checks; the sender is signed and the Message-ID recorded.
+  bool outbound = false;
   std::vector<std::string> notes;  // for the X-Backstop header (session-wide)
 
   // The current transaction.

@@ -381,5 +381,49 @@ TEST_F(EngineTest, EveryDecisionIsAnEvent) {
   EXPECT_EQ(e.client_ip, "198.18.0.1");
 }
 
+// Outbound mail: no inbound checks, the sender signed for the sign domains, the Message-ID
+// recorded, and a bounce of it later accepted on that evidence alone.
+TEST_F(EngineTest, OutboundIsSignedRecordedAndItsBounceAccepted) {
+  auto cfg = base_config();
+  cfg->batv.sign_domains = {"example.org"};
+  rebuild(cfg);
+  auto out = session("198.51.100.20");
+  out.outbound = true;
+  EXPECT_FALSE(engine_->helo(out, "mx.example.org").refused());  // our name: fine outbound
+  EXPECT_FALSE(engine_->mail(out, core::parse_address("alice@example.org")).refused());
+  auto rr = engine_->rcpt(out, *core::parse_address("friend@remote.example"));
+  EXPECT_FALSE(rr.verdict.refused());  // not a local domain, but outbound
+  EXPECT_FALSE(engine_->data(out).refused());
+  OutboundResult r = engine_->outbound_message(
+      out, "From: alice@example.org\r\nMessage-ID: <out-42@example.org>\r\nSubject: x\r\n\r\n");
+  ASSERT_TRUE(r.sender);
+  EXPECT_EQ(*r.sender, prvs_for("alice@example.org"));
+  EXPECT_EQ(r.message_id, "out-42@example.org");
+  EXPECT_TRUE(sent_.contains("out-42@example.org", kNow + 6 * 86400));
+  EXPECT_FALSE(sent_.contains("out-42@example.org", kNow + 8 * 86400));
+  EXPECT_EQ(events_.all.back().reason, Reason::kOutbound);
+
+  // A foreign domain or an already-tagged sender is not signed (again).
+  auto other = session("198.51.100.20");
+  other.outbound = true;
+  engine_->mail(other, core::parse_address("carol@example.net"));
+  EXPECT_FALSE(engine_->outbound_message(other, "Subject: y\r\n\r\n").sender);
+  engine_->mail(other, core::parse_address(prvs_for("alice@example.org")));
+  EXPECT_FALSE(engine_->outbound_message(other, "Subject: y\r\n\r\n").sender);
+  // Inbound sessions are never treated as outbound.
+  auto in = session();
+  engine_->mail(in, core::parse_address("alice@example.org"));
+  EXPECT_FALSE(engine_->outbound_message(in, "Message-ID: <in-1@x>\r\n\r\n").sender);
+  EXPECT_FALSE(sent_.contains("in-1@x", kNow));
+
+  // The bounce of the recorded message, from a site that dropped the tag and quotes no relay.
+  auto b = session();
+  auto v = transaction(b, std::nullopt, {"alice@example.org"},
+                       dsn("alice@example.org", "mail.elsewhere.example", "198.18.7.7",
+                           "out-42@example.org"));
+  EXPECT_EQ(v.action, Action::kContinue);
+  EXPECT_EQ(v.reason, Reason::kLegitBounce);
+}
+
 }  // namespace
 }  // namespace backstop::policy
