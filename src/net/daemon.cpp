@@ -9,6 +9,7 @@
 #include <asio.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "classify/classifier.h"
@@ -16,6 +17,8 @@
 #include "core/clock.h"
 #include "monitor/log_sink.h"
 #include "net/downstream.h"
+#include "net/milter_server.h"
+#include "net/policy_server.h"
 #include "net/smtp_server.h"
 #include "policy/engine.h"
 #include "policy/sent_index.h"
@@ -26,7 +29,8 @@ namespace {
 
 // Runs as the configured user from here on; the spool directory is handed to that user
 // first, since spilled messages are written there after the switch.
-bool drop_privileges(const std::string& user, const std::string& spool_dir, std::string* error) {
+bool drop_privileges(const std::string& user, const std::string& spool_dir,
+                     const std::function<void(uid_t, gid_t)>& hand_over, std::string* error) {
   if (::geteuid() != 0 || user.empty()) return true;
   struct passwd* pw = ::getpwnam(user.c_str());
   if (!pw) {
@@ -37,6 +41,7 @@ bool drop_privileges(const std::string& user, const std::string& spool_dir, std:
     *error = "cannot give the spool directory " + spool_dir + " to user '" + user + "'";
     return false;
   }
+  hand_over(pw->pw_uid, pw->pw_gid);
   if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
     *error = "cannot switch to user '" + user + "'";
     return false;
@@ -112,7 +117,23 @@ int run_daemon(const DaemonOptions& options) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
-  if (!drop_privileges(cfg->smtp.user, cfg->smtp.spool_dir, &error)) {
+  MilterServer milter(io, engine);
+  milter.configure(cfg);
+  if (!milter.listen(cfg->milter.listen, &error)) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  PolicyServer policy_server(io, engine);
+  policy_server.configure(cfg);
+  if (!policy_server.listen(cfg->policy.listen, &error)) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  auto hand_over = [&](uid_t uid, gid_t gid) {
+    milter.listener().chown_sockets(uid, gid);
+    policy_server.listener().chown_sockets(uid, gid);
+  };
+  if (!drop_privileges(cfg->smtp.user, cfg->smtp.spool_dir, hand_over, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
@@ -135,8 +156,12 @@ int run_daemon(const DaemonOptions& options) {
       stamps = FileStamps::of(*cfg);
       return;
     }
-    if (next.config->smtp.listen != cfg->smtp.listen)
+    if (next.config->smtp.listen != cfg->smtp.listen ||
+        next.config->milter.listen != cfg->milter.listen ||
+        next.config->policy.listen != cfg->policy.listen)
       log.notice("warning", "listen addresses changed: restart backstop to apply");
+    milter.configure(next.config);
+    policy_server.configure(next.config);
     downstream.set_config(next.config->downstream, next.config->smtp.hostname,
                           next.config->smtp.timeout_decision);
     cfg = next.config;
@@ -157,6 +182,8 @@ int run_daemon(const DaemonOptions& options) {
     } else {
       stopping = true;
       server.stop_accepting();
+      milter.stop_accepting();
+      policy_server.stop_accepting();
       log.notice("info", "stopping: no new sessions; waiting for " +
                              std::to_string(server.sessions()) + " to finish");
     }
@@ -184,7 +211,12 @@ int run_daemon(const DaemonOptions& options) {
   tick.async_wait(on_tick);
 
   server.start();
-  for (const auto& b : server.bound()) {
+  milter.start();
+  policy_server.start();
+  std::vector<std::string> bound = server.bound();
+  for (const auto& b : milter.bound()) bound.push_back(b);
+  for (const auto& b : policy_server.bound()) bound.push_back(b);
+  for (const auto& b : bound) {
     log.notice("info", "backstop listening on " + b);
     if (options.print_bound) std::fprintf(stderr, "listening %s\n", b.c_str());
   }

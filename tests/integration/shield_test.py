@@ -28,42 +28,7 @@ import time
 BIN = os.path.abspath(sys.argv[1])
 CORPUS = sys.argv[2] if len(sys.argv) > 2 else ""
 RELAY_IP = "203.0.113.7"
-from harness import check, free_port, results, summary, wait_port
-
-
-class Sink:
-    """Postfix's smtp-sink, dumping every message it takes to a directory."""
-
-    def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "sink")
-        os.makedirs(self.dir, exist_ok=True)
-        os.chmod(self.dir, 0o777)
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        user = ["-u", "nobody"] if os.geteuid() == 0 else []
-        self.proc = subprocess.Popen(["smtp-sink", *user, "-d", self.dir + "/%M.",
-                                      "127.0.0.1:%d" % self.port, "100"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert wait_port(self.port), "smtp-sink did not start"
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait()
-            self.proc = None
-
-    def messages(self):
-        out = []
-        for f in sorted(glob.glob(self.dir + "/*")):
-            with open(f, "rb") as fh:
-                out.append(fh.read())
-        return out
-
-    def clear(self):
-        for f in glob.glob(self.dir + "/*"):
-            os.unlink(f)
+from harness import Sink, bounce, check, free_port, results, summary, wait_port
 
 
 CONFIG = """
@@ -161,24 +126,6 @@ def send(shield, sender, rcpts, msg):
 def batv_sign(tmp, addr):
     return subprocess.run([BIN, "batv", "sign", "--key-file", os.path.join(tmp, "batv.keys"), addr],
                           capture_output=True, text=True, check=True).stdout.strip()
-
-
-def bounce(to, entry_host, entry_ip, lower=""):
-    return ("From: MAILER-DAEMON@mx.remote.example (Mail Delivery System)\r\n"
-            "To: %s\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
-            "--B\r\nContent-Type: text/plain\r\n\r\n"
-            "This is the mail system at host mx.remote.example.\r\n\r\n"
-            "<nobody@remote.example>: host said: 550 5.1.1 User unknown\r\n\r\n"
-            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-            "Reporting-MTA: dns; mx.remote.example\r\n\r\n"
-            "Final-Recipient: rfc822; nobody@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
-            "--B\r\nContent-Type: message/rfc822\r\n\r\n"
-            "Received: from %s (%s [%s])\r\n\tby mx.remote.example (Postfix) with ESMTP id 1;"
-            " Tue, 24 Nov 2026 10:00:00 +0000\r\n%s"
-            "From: %s\r\nTo: nobody@remote.example\r\nSubject: hello\r\n"
-            "Message-ID: <orig-%d@example.org>\r\n\r\nhello\r\n--B--\r\n"
-            % (to, entry_host, entry_host, entry_ip, lower, to, int(time.time() * 1000)))
 
 
 HAM = ("From: Dave <dave@friend.example>\r\nTo: alice@example.org\r\nSubject: lunch\r\n"
