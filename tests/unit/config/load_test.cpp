@@ -161,6 +161,12 @@ TEST(Example, StatedDefaultsAreTheDefaults) {
   EXPECT_TRUE(c.access.allow.empty());
   EXPECT_TRUE(c.access.block.empty());
   EXPECT_TRUE(c.access.allow_sender_domains.empty());
+  EXPECT_EQ(c.milter.listen, d.milter.listen);
+  EXPECT_EQ(c.milter.outbound_daemons, d.milter.outbound_daemons);
+  EXPECT_EQ(c.milter.timeout, d.milter.timeout);
+  EXPECT_EQ(c.policy.listen, d.policy.listen);
+  EXPECT_EQ(c.policy.timeout, d.policy.timeout);
+  EXPECT_EQ(c.batv.sign_domains, c.domains.local);
   EXPECT_EQ(c.log.format, d.log.format);
   EXPECT_EQ(c.log.file, d.log.file);
 }
@@ -171,7 +177,7 @@ TEST(Example, DocumentsEveryKey) {
   for (const char* section :
        {"[smtp]", "[downstream]", "[domains]", "[relays]", "[batv]", "[checks]", "[backscatter]",
         "[backscatter.domains]", "[backscatter.recipients]", "[storm]", "[allow]", "[block]",
-        "[store]", "[log]"})
+        "[milter]", "[policy]", "[store]", "[log]"})
     EXPECT_NE(text.find(std::string("\n") + section + "\n"), std::string::npos) << section;
   for (const char* key : {"listen",
                           "hostname",
