@@ -23,6 +23,8 @@
 #include "policy/engine.h"
 #include "policy/sent_index.h"
 #include "policy/storm.h"
+#include "reputation/sent_index.h"
+#include "reputation/store_open.h"
 
 namespace backstop::net {
 namespace {
@@ -107,12 +109,24 @@ int run_daemon(const DaemonOptions& options) {
   asio::io_context io(1);
   core::SystemClock clock;
   policy::StormDetector storms(cfg->storm);
-  policy::MemorySentIndex sent;
+  std::string error;
+  // The reputation store: the sent index (and the lists) are views kept fresh from it.
+  std::unique_ptr<store::Replica> replica = reputation::open_replica(cfg->store, clock, &error);
+  if (!replica) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  replica->on_state([&io, &log](bool up, const std::string& why) {
+    asio::post(io, [&log, up, why] {
+      if (up) log.notice("info", "store reachable again");
+      else log.notice("error", "store unreachable, answering from the cache: " + why);
+    });
+  });
+  reputation::StoreSentIndex sent(*replica);
   policy::Engine engine(cfg, *classifier, sent, storms, clock, log);
   Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname,
                         cfg->smtp.timeout_decision);
   SmtpServer server(io, engine, downstream);
-  std::string error;
   if (!server.configure(cfg, &error) || !server.listen(cfg->smtp.listen, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
@@ -132,6 +146,11 @@ int run_daemon(const DaemonOptions& options) {
   auto hand_over = [&](uid_t uid, gid_t gid) {
     milter.listener().chown_sockets(uid, gid);
     policy_server.listener().chown_sockets(uid, gid);
+    // The SQLite store and its WAL files (open already) are written after the switch. Its
+    // directory is not touched: docs/store.md asks for one the user can write.
+    if (cfg->store.backend == "sqlite")
+      for (const char* suffix : {"", "-wal", "-shm"})
+        (void)::chown((cfg->store.path + suffix).c_str(), uid, gid);
   };
   if (!drop_privileges(cfg->smtp.user, cfg->smtp.spool_dir, hand_over, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
@@ -210,6 +229,8 @@ int run_daemon(const DaemonOptions& options) {
   tick.expires_after(std::chrono::seconds(1));
   tick.async_wait(on_tick);
 
+  replica->start();
+  replica->wait_loaded(std::chrono::seconds(2));
   server.start();
   milter.start();
   policy_server.start();
@@ -222,6 +243,7 @@ int run_daemon(const DaemonOptions& options) {
   }
   std::fflush(stderr);
   io.run();
+  replica->stop();
   log.notice("info", "stopped; counters: " + log.counters().summary());
   if (log_file != stdout) std::fclose(log_file);
   return 0;

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import smtplib
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -158,6 +159,17 @@ def run_milter(tmp, sink, pf, ports):
     check("milter: the signed sender verifies", v is not None and v.returncode == 0, v.stdout if v else "")
     check("milter: outbound mail has no X-Backstop header", msgs and b"X-Backstop:" not in msgs[0], msgs[:1])
     sink.clear()
+    # The sent index is in the store (SQLite here), where other nodes and restarts see it.
+    row = None
+    end = time.time() + 5
+    while time.time() < end and not row:
+        db = sqlite3.connect(os.path.join(tmp, "var", "backstop.db"))
+        row = db.execute("SELECT expires FROM kv WHERE key = ? AND deleted = 0",
+                         (("sent:" + mid).encode(),)).fetchone()
+        db.close()
+        time.sleep(0.2)
+    check("milter: the sent index in the store holds the Message-ID until the BATV lifetime ends",
+          row and 6 * 86400 < row[0] - time.time() <= 7 * 86400, row)
 
     # Its bounce comes back without the tag (the bouncing site answered the header From) and
     # quoting no relay of ours: the sent index is the evidence.
