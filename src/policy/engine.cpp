@@ -9,6 +9,7 @@
 #include "message/headers.h"
 #include "message/original.h"
 #include "policy/checks.h"
+#include "policy/greylist.h"
 
 namespace backstop::policy {
 
@@ -153,9 +154,51 @@ void Engine::emit(const SessionState& s, Stage stage, const core::Verdict& v,
   events_.emit(e);
 }
 
+void Engine::autolist(const SessionState& s, core::Reason why) {
+  if (!reputation_) return;
+  std::string reason = autolister_.on_refusal(*config_, *reputation_, s, why, clock_.now());
+  if (!reason.empty())
+    emit(s, Stage::kConnect,
+         core::Verdict{core::Action::kContinue, core::Reason::kListed, {}, {}}, "",
+         "listed " + s.client.ip_text + " reason=" + reason);
+}
+
+// The shared lists: an allowlisted client skips the checks; a listed one gets its reason's
+// answer (451 4.7.1 or 550 5.7.1 with the reason's text).
+std::optional<core::Verdict> Engine::listed(SessionState& s) {
+  if (!reputation_ || s.allowlisted || s.client.ip_text.empty()) return std::nullopt;
+  const int64_t now = clock_.now();
+  if (reputation_->allowed(s.client.ip, now)) {
+    s.allowlisted = true;
+    return core::Verdict{core::Action::kAccept, core::Reason::kAllowlisted, {}, {}};
+  }
+  auto l = reputation_->blocked(s.client.ip, now);
+  if (!l) return std::nullopt;
+  const config::ReasonConfig* r = config_->reason(l->reason);
+  bool permanent = r ? r->permanent : false;
+  std::string text = r && !r->text.empty() ? r->text : "Your address is listed (" + l->reason + ")";
+  core::Verdict v = permanent
+                        ? core::Verdict::reject(core::Reason::kListed, {550, "5.7.1", text})
+                        : core::Verdict::tempfail(core::Reason::kListed, {451, "4.7.1", text});
+  v.evidence.push_back("listed:" + l->reason + ":" + l->subject);
+  return v;
+}
+
+std::optional<core::Verdict> Engine::greylisted(SessionState& s, const core::Address& rcpt) {
+  const auto& g = config_->greylist;
+  if (!g.enabled || !reputation_ || s.allowlisted || s.outbound || s.ours ||
+      s.client.ip_text.empty())
+    return std::nullopt;
+  auto reply = greylist(g, *reputation_, s.client.ip, s.sender, rcpt.str(), clock_.now());
+  if (!reply) return std::nullopt;
+  return core::Verdict::tempfail(core::Reason::kGreylisted, *reply);
+}
+
 core::Verdict Engine::connect(SessionState& s, const ConnectFacts& facts) {
   if (s.outbound) return core::Verdict::proceed();
   core::Verdict v = checks::access(*config_, s, facts);
+  if (!v.refused() && v.reason == core::Reason::kNone)
+    if (auto l = listed(s)) v = *l;
   if (v.refused() || v.reason != core::Reason::kNone) emit(s, Stage::kConnect, v, "", "");
   return v;
 }
@@ -164,7 +207,10 @@ core::Verdict Engine::helo(SessionState& s, std::string_view name) {
   s.helo = std::string(core::trim(name));
   if (s.outbound) return core::Verdict::proceed();
   core::Verdict v = checks::helo(*config_, s, name);
-  if (v.refused()) emit(s, Stage::kHelo, v, "", "");
+  if (v.refused()) {
+    emit(s, Stage::kHelo, v, "", "");
+    autolist(s, v.reason);
+  }
   return v;
 }
 
@@ -174,7 +220,10 @@ core::Verdict Engine::mail(SessionState& s, const std::optional<core::Address>& 
   s.sender = sender;
   if (s.outbound) return core::Verdict::proceed();
   core::Verdict v = checks::sender(*config_, s, sender);
-  if (v.refused()) emit(s, Stage::kMail, v, "", "");
+  if (v.refused()) {
+    emit(s, Stage::kMail, v, "", "");
+    autolist(s, v.reason);
+  }
   return v;
 }
 
@@ -184,8 +233,18 @@ RcptResult Engine::rcpt(SessionState& s, const core::Address& rcpt) {
     return {};
   }
   RcptResult r = checks::recipient(*config_, prvs_ ? &*prvs_ : nullptr, storms_, clock_, s, rcpt);
+  // Greylisting last, so that unknown users and bad tags are refused for good at once; the
+  // null sender is greylisted at DATA (SAV probes are not delayed).
+  if (!r.verdict.refused() && s.has_sender && !s.null_sender()) {
+    if (auto g = greylisted(s, r.rewritten.value_or(rcpt))) {
+      if (!s.recipients.empty()) s.recipients.pop_back();
+      r.verdict = *g;
+      r.rewritten.reset();
+    }
+  }
   if (r.verdict.refused()) {
     emit(s, Stage::kRcpt, r.verdict, rcpt.str(), "");
+    autolist(s, r.verdict.reason);
     if (r.verdict.reason == core::Reason::kUnknownUser) {
       if (auto change = storms_.record(StormKind::kUnknownUser, rcpt.domain, "", clock_.now()))
         emit(s, Stage::kStorm, core::Verdict{core::Action::kContinue, core::Reason::kStorm, {}, {}},
@@ -215,6 +274,12 @@ core::Verdict Engine::data(SessionState& s) {
                                      checks::reply_for(core::Reason::kNullSenderMultiRcpt, false));
     emit(s, Stage::kData, v, s.recipients.empty() ? "" : s.recipients[0].address.str(), "");
     return v;
+  }
+  if (s.null_sender() && !s.recipients.empty()) {
+    if (auto g = greylisted(s, s.recipients[0].address)) {
+      emit(s, Stage::kData, *g, s.recipients[0].address.str(), "");
+      return *g;
+    }
   }
   return core::Verdict::proceed();
 }
@@ -264,6 +329,7 @@ MessageResult Engine::message(SessionState& s, std::string_view raw) {
           verdict_word = "tag";
           break;
       }
+      if (m.verdict.refused()) autolist(s, core::Reason::kBackscatter);
       for (const auto& r : s.recipients) {
         if (auto change = storms_.record(StormKind::kBackscatter, r.address.domain,
                                          core::to_lower(r.address.str()), clock_.now()))

@@ -15,7 +15,9 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/reply.h"
+#include "policy/autolist.h"
 #include "policy/event.h"
+#include "policy/reputation.h"
 #include "policy/sent_index.h"
 #include "policy/session_state.h"
 #include "policy/storm.h"
@@ -55,6 +57,8 @@ class Engine {
   // Swaps the configuration snapshot (SIGHUP). Sessions keep the snapshot they started with
   // only for the values they already acted on; later stages see the new one.
   bool reload(std::shared_ptr<const config::Config> config, std::string* error);
+  // The shared lists and greylisting (src/reputation); none (nullptr) by default. Not owned.
+  void set_reputation(Reputation* reputation) { reputation_ = reputation; }
   const config::Config& config() const { return *config_; }
 
   core::Verdict connect(SessionState& s, const ConnectFacts& facts);
@@ -77,6 +81,10 @@ class Engine {
   void emit(const SessionState& s, Stage stage, const core::Verdict& v, std::string recipient,
             std::string detail);
   core::Reply refusal(config::CheckAction action, core::Reply permanent) const;
+  // After a refusal: automatic listing of the client, as [autolist] says.
+  void autolist(const SessionState& s, core::Reason why);
+  std::optional<core::Verdict> listed(SessionState& s);
+  std::optional<core::Verdict> greylisted(SessionState& s, const core::Address& rcpt);
 
   std::shared_ptr<const config::Config> config_;
   std::optional<batv::Prvs> prvs_;
@@ -85,6 +93,8 @@ class Engine {
   StormDetector& storms_;
   const core::Clock& clock_;
   EventSink& events_;
+  Reputation* reputation_ = nullptr;
+  Autolister autolister_;
 };
 
 }  // namespace backstop::policy
