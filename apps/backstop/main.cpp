@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   backstop::app::register_serve(app, run);
   backstop::app::register_check_config(app, run);
   backstop::app::register_drill(app, run);
+  backstop::app::register_lists(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

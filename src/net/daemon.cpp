@@ -23,7 +23,9 @@
 #include "policy/engine.h"
 #include "policy/sent_index.h"
 #include "policy/storm.h"
+#include "reputation/lists_view.h"
 #include "reputation/sent_index.h"
+#include "net/dns_server.h"
 #include "reputation/store_open.h"
 
 namespace backstop::net {
@@ -73,6 +75,28 @@ struct FileStamps {
   }
 };
 
+// The DNS zones the configuration names, with a serial from the time they were made.
+std::shared_ptr<const dns::Zones> make_zones(const config::Config& c, const core::Clock& clock,
+                                             std::string* error) {
+  dns::ZonesConfig z;
+  z.block_zone = c.dns.block_zone;
+  z.allow_zone = c.dns.allow_zone;
+  z.domain_allow_zone = c.dns.domain_allow_zone;
+  z.ns_hosts = {c.dns.ns.empty() ? c.smtp.hostname : c.dns.ns};
+  std::string first_zone = !z.block_zone.empty() ? z.block_zone
+                           : !z.allow_zone.empty() ? z.allow_zone
+                                                   : z.domain_allow_zone;
+  z.hostmaster = !c.dns.hostmaster.empty() ? c.dns.hostmaster
+                 : first_zone.empty()       ? "hostmaster@" + z.ns_hosts[0]
+                                            : "hostmaster@" + first_zone;
+  z.serial = static_cast<uint32_t>(clock.now());
+  z.ttl = static_cast<uint32_t>(c.dns.ttl.count());
+  z.minimum = std::min<uint32_t>(z.ttl, 60);
+  auto zones = dns::Zones::make(z, error);
+  if (!zones) return nullptr;
+  return std::make_shared<const dns::Zones>(std::move(*zones));
+}
+
 void print_errors(const config::LoadResult& r, const std::string& path) {
   for (const auto& e : r.errors)
     std::fprintf(stderr, "%s\n", config::format_error(e, path).c_str());
@@ -118,12 +142,15 @@ int run_daemon(const DaemonOptions& options) {
   }
   replica->on_state([&io, &log](bool up, const std::string& why) {
     asio::post(io, [&log, up, why] {
-      if (up) log.notice("info", "store reachable again");
+      if (up) log.notice("info", "store available");
       else log.notice("error", "store unreachable, answering from the cache: " + why);
     });
   });
   reputation::StoreSentIndex sent(*replica);
+  reputation::ListsView lists(*replica, cfg->report.node);
+  lists.set_config(cfg);
   policy::Engine engine(cfg, *classifier, sent, storms, clock, log);
+  engine.set_reputation(&lists);
   Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname,
                         cfg->smtp.timeout_decision);
   SmtpServer server(io, engine, downstream);
@@ -140,6 +167,16 @@ int run_daemon(const DaemonOptions& options) {
   PolicyServer policy_server(io, engine);
   policy_server.configure(cfg);
   if (!policy_server.listen(cfg->policy.listen, &error)) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  auto zones = make_zones(*cfg, clock, &error);
+  if (!zones) {
+    std::fprintf(stderr, "backstop: [dns]: %s\n", error.c_str());
+    return 1;
+  }
+  DnsServer dns_server(io, lists, zones, clock);
+  if (!dns_server.listen(cfg->dns.listen, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
@@ -177,8 +214,17 @@ int run_daemon(const DaemonOptions& options) {
     }
     if (next.config->smtp.listen != cfg->smtp.listen ||
         next.config->milter.listen != cfg->milter.listen ||
-        next.config->policy.listen != cfg->policy.listen)
+        next.config->policy.listen != cfg->policy.listen ||
+        next.config->dns.listen != cfg->dns.listen)
       log.notice("warning", "listen addresses changed: restart backstop to apply");
+    auto next_zones = make_zones(*next.config, clock, &err);
+    if (!next_zones) {
+      log.notice("error", "reload refused, old configuration kept: [dns]: " + err);
+      stamps = FileStamps::of(*cfg);
+      return;
+    }
+    dns_server.update_zones(next_zones);
+    lists.set_config(next.config);
     milter.configure(next.config);
     policy_server.configure(next.config);
     downstream.set_config(next.config->downstream, next.config->smtp.hostname,
@@ -203,6 +249,7 @@ int run_daemon(const DaemonOptions& options) {
       server.stop_accepting();
       milter.stop_accepting();
       policy_server.stop_accepting();
+      dns_server.stop();
       log.notice("info", "stopping: no new sessions; waiting for " +
                              std::to_string(server.sessions()) + " to finish");
     }
@@ -234,7 +281,9 @@ int run_daemon(const DaemonOptions& options) {
   server.start();
   milter.start();
   policy_server.start();
+  if (!cfg->dns.listen.empty()) dns_server.start();
   std::vector<std::string> bound = server.bound();
+  for (const auto& b : dns_server.bound()) bound.push_back("dns " + b);
   for (const auto& b : milter.bound()) bound.push_back(b);
   for (const auto& b : policy_server.bound()) bound.push_back(b);
   for (const auto& b : bound) {
