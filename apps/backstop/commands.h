@@ -19,5 +19,6 @@ void register_serve(CLI::App& app, Runner& run);
 void register_check_config(CLI::App& app, Runner& run);
 void register_drill(CLI::App& app, Runner& run);
 void register_lists(CLI::App& app, Runner& run);
+void register_report(CLI::App& app, Runner& run);
 
 }  // namespace backstop::app

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   backstop::app::register_check_config(app, run);
   backstop::app::register_drill(app, run);
   backstop::app::register_lists(app, run);
+  backstop::app::register_report(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

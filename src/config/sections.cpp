@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "report/keys.h"
 
 namespace backstop::config::detail {
 namespace {
@@ -123,6 +124,9 @@ void read_report(const toml::table& root, Sink& sink, const Paths& paths, Config
     rep.key_file = paths.resolve(rep.key_file);
     if (auto why = read_file(rep.key_file, 1u << 20, rep.key_text))
       r.error("key_file", r.pos("key_file"), *why);
+    else
+      for (const auto& e : report::parse_report_keys(rep.key_text, rep.key_file).errors)
+        r.error("key_file", r.pos("key_file"), e);
   }
   if ((!rep.listen.empty() || !rep.peers.empty()) && rep.key_file.empty())
     r.error("key_file", r.pos("key_file"),

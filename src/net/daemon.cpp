@@ -26,6 +26,7 @@
 #include "reputation/lists_view.h"
 #include "reputation/sent_index.h"
 #include "net/dns_server.h"
+#include "net/report_socket.h"
 #include "reputation/store_open.h"
 
 namespace backstop::net {
@@ -59,7 +60,8 @@ struct FileStamps {
   static FileStamps of(const config::Config& c) {
     FileStamps s;
     for (const auto& f :
-         {c.source, c.domains.recipients_file, c.domains.recipients_db, c.batv.key_file}) {
+         {c.source, c.domains.recipients_file, c.domains.recipients_db, c.batv.key_file,
+          c.report.key_file}) {
       if (f.empty()) continue;
       std::error_code ec;
       s.files.emplace_back(f, std::filesystem::last_write_time(f, ec));
@@ -180,6 +182,14 @@ int run_daemon(const DaemonOptions& options) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
+  ReportSocket reports(io, lists, clock);
+  if (!reports.configure(cfg, &error) || !reports.listen(cfg->report.listen, &error)) {
+    std::fprintf(stderr, "backstop: %s\n", error.c_str());
+    return 1;
+  }
+  lists.on_list([&reports](const core::IpAddress& ip, const std::string& reason) {
+    reports.send(ip, reason);
+  });
   auto hand_over = [&](uid_t uid, gid_t gid) {
     milter.listener().chown_sockets(uid, gid);
     policy_server.listener().chown_sockets(uid, gid);
@@ -215,11 +225,17 @@ int run_daemon(const DaemonOptions& options) {
     if (next.config->smtp.listen != cfg->smtp.listen ||
         next.config->milter.listen != cfg->milter.listen ||
         next.config->policy.listen != cfg->policy.listen ||
-        next.config->dns.listen != cfg->dns.listen)
+        next.config->dns.listen != cfg->dns.listen ||
+        next.config->report.listen != cfg->report.listen)
       log.notice("warning", "listen addresses changed: restart backstop to apply");
     auto next_zones = make_zones(*next.config, clock, &err);
     if (!next_zones) {
       log.notice("error", "reload refused, old configuration kept: [dns]: " + err);
+      stamps = FileStamps::of(*cfg);
+      return;
+    }
+    if (!reports.configure(next.config, &err)) {
+      log.notice("error", "reload refused, old configuration kept: [report]: " + err);
       stamps = FileStamps::of(*cfg);
       return;
     }
@@ -250,6 +266,7 @@ int run_daemon(const DaemonOptions& options) {
       milter.stop_accepting();
       policy_server.stop_accepting();
       dns_server.stop();
+      reports.stop();
       log.notice("info", "stopping: no new sessions; waiting for " +
                              std::to_string(server.sessions()) + " to finish");
     }
@@ -282,8 +299,10 @@ int run_daemon(const DaemonOptions& options) {
   milter.start();
   policy_server.start();
   if (!cfg->dns.listen.empty()) dns_server.start();
+  reports.start();
   std::vector<std::string> bound = server.bound();
   for (const auto& b : dns_server.bound()) bound.push_back("dns " + b);
+  for (const auto& b : reports.bound()) bound.push_back(b);
   for (const auto& b : milter.bound()) bound.push_back(b);
   for (const auto& b : policy_server.bound()) bound.push_back(b);
   for (const auto& b : bound) {
@@ -293,6 +312,18 @@ int run_daemon(const DaemonOptions& options) {
   std::fflush(stderr);
   io.run();
   replica->stop();
+  if (const auto* v = reports.verifier_stats()) {
+    const auto& c = reports.counters();
+    log.notice("info", "reports: received=" + std::to_string(c.received) +
+                           " accepted=" + std::to_string(c.accepted) +
+                           " listed=" + std::to_string(c.listed) +
+                           " unknown-reason=" + std::to_string(c.unknown_reason) +
+                           " sent=" + std::to_string(c.sent) + " dropped: malformed=" +
+                           std::to_string(v->malformed) + " unknown-key=" +
+                           std::to_string(v->unknown_key) + " bad-mac=" +
+                           std::to_string(v->bad_mac) + " stale=" + std::to_string(v->stale) +
+                           " replay=" + std::to_string(v->replay));
+  }
   log.notice("info", "stopped; counters: " + log.counters().summary());
   if (log_file != stdout) std::fclose(log_file);
   return 0;

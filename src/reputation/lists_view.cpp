@@ -155,6 +155,7 @@ void ListsView::list(const core::IpAddress& ip, const std::string& reason, int64
   r.added = std::time(nullptr);
   r.expires = expires;
   put("block", r);
+  if (on_list_) on_list_(ip, reason);
 }
 
 void ListsView::put(const std::string& list, const lists::ListRecord& r) {

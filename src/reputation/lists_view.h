@@ -10,6 +10,7 @@
 // Thread-safe: the Replica's thread writes, the event loop reads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -40,6 +41,11 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
   ListsView(store::Replica& replica, std::string node);
   // The reasons (codes and texts for DNS answers) and the config's own allowlist.
   void set_config(std::shared_ptr<const config::Config> cfg);
+  // Called (on the caller's thread) after list() listed a client: the daemon sends it to the
+  // report peers.
+  void on_list(std::function<void(const core::IpAddress&, const std::string&)> fn) {
+    on_list_ = std::move(fn);
+  }
 
   // policy::Reputation
   std::optional<policy::Listing> blocked(const core::IpAddress& ip, int64_t now) const override;
@@ -80,6 +86,7 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
   std::unordered_set<std::string> keys_;  // every key held, for reloads
   std::unordered_set<std::string> seen_;
   int reloading_ = 0;
+  std::function<void(const core::IpAddress&, const std::string&)> on_list_;
 };
 
 }  // namespace backstop::reputation
