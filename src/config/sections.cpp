@@ -115,9 +115,9 @@ void read_report(const toml::table& root, Sink& sink, const Paths& paths, Config
     }
   }
   if (r.string("node", rep.node) &&
-      (rep.node.empty() || rep.node.size() > 64 ||
+      (rep.node.size() > 64 ||
        rep.node.find_first_of(" \t\r\n") != std::string::npos))
-    r.error("node", r.pos("node"), "must be 1 to 64 characters without spaces");
+    r.error("node", r.pos("node"), "must be at most 64 characters without spaces");
   if (rep.node.empty()) rep.node = c.smtp.hostname.substr(0, 64);
   r.duration("window", rep.window, false);
   if (r.string("key_file", rep.key_file) && !rep.key_file.empty()) {

@@ -142,7 +142,9 @@ int run_daemon(const DaemonOptions& options) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
-  replica->on_state([&io, &log](bool up, const std::string& why) {
+  reputation::ListsView* lists_ptr = nullptr;
+  replica->on_state([&io, &log, &lists_ptr](bool up, const std::string& why) {
+    if (lists_ptr) lists_ptr->set_available(up);
     asio::post(io, [&log, up, why] {
       if (up) log.notice("info", "store available");
       else log.notice("error", "store unreachable, answering from the cache: " + why);
@@ -151,6 +153,7 @@ int run_daemon(const DaemonOptions& options) {
   reputation::StoreSentIndex sent(*replica);
   reputation::ListsView lists(*replica, cfg->report.node);
   lists.set_config(cfg);
+  lists_ptr = &lists;
   policy::Engine engine(cfg, *classifier, sent, storms, clock, log);
   engine.set_reputation(&lists);
   Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname,

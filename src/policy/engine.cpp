@@ -167,6 +167,9 @@ void Engine::autolist(const SessionState& s, core::Reason why) {
 // answer (451 4.7.1 or 550 5.7.1 with the reason's text).
 std::optional<core::Verdict> Engine::listed(SessionState& s) {
   if (!reputation_ || s.allowlisted || s.client.ip_text.empty()) return std::nullopt;
+  if (!config_->store.fail_open && !reputation_->available())
+    return core::Verdict::tempfail(core::Reason::kListed,
+                                   {451, "4.3.0", "Reputation store unavailable, try again later"});
   const int64_t now = clock_.now();
   if (reputation_->allowed(s.client.ip, now)) {
     s.allowlisted = true;
@@ -189,6 +192,9 @@ std::optional<core::Verdict> Engine::greylisted(SessionState& s, const core::Add
   if (!g.enabled || !reputation_ || s.allowlisted || s.outbound || s.ours ||
       s.client.ip_text.empty())
     return std::nullopt;
+  if (!g.fail_open && !reputation_->available())
+    return core::Verdict::tempfail(core::Reason::kGreylisted,
+                                   {451, "4.3.0", "Greylisting unavailable, try again later"});
   auto reply = greylist(g, *reputation_, s.client.ip, s.sender, rcpt.str(), clock_.now());
   if (!reply) return std::nullopt;
   return core::Verdict::tempfail(core::Reason::kGreylisted, *reply);

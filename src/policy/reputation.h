@@ -39,6 +39,9 @@ class Reputation {
   // Lists a client (a temporary entry with the reason's lifetime), for automatic listing.
   // Writes go behind; the next blocked() on this node sees the entry at once.
   virtual void list(const core::IpAddress& ip, const std::string& reason, int64_t expires) = 0;
+  // False while the store is unreachable: the answers above come from this node's view alone
+  // ([store] fail and [greylist] fail say whether to trust it or answer 451).
+  virtual bool available() const { return true; }
 };
 
 }  // namespace backstop::policy

@@ -10,6 +10,7 @@
 // Thread-safe: the Replica's thread writes, the event loop reads.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <shared_mutex>
@@ -55,6 +56,8 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
   int64_t grey_passes(const std::string& network, int64_t now) const override;
   void add_grey_pass(const std::string& network, int64_t expires) override;
   void list(const core::IpAddress& ip, const std::string& reason, int64_t expires) override;
+  bool available() const override { return available_.load(); }
+  void set_available(bool up) { available_.store(up); }
 
   // dns::ZoneData
   std::optional<dns::Listing> blocked(const core::IpAddress& ip, int64_t now,
@@ -86,6 +89,7 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
   std::unordered_set<std::string> keys_;  // every key held, for reloads
   std::unordered_set<std::string> seen_;
   int reloading_ = 0;
+  std::atomic<bool> available_{true};
   std::function<void(const core::IpAddress&, const std::string&)> on_list_;
 };
 

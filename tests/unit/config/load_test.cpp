@@ -167,6 +167,31 @@ TEST(Example, StatedDefaultsAreTheDefaults) {
   EXPECT_EQ(c.policy.listen, d.policy.listen);
   EXPECT_EQ(c.policy.timeout, d.policy.timeout);
   EXPECT_EQ(c.batv.sign_domains, c.domains.local);
+  EXPECT_EQ(c.autolist.helo_is_us, d.autolist.helo_is_us);
+  EXPECT_EQ(c.autolist.unknown_users_count, d.autolist.unknown_users_count);
+  EXPECT_EQ(c.autolist.unknown_users_window, d.autolist.unknown_users_window);
+  EXPECT_EQ(c.autolist.backscatter_count, d.autolist.backscatter_count);
+  EXPECT_EQ(c.autolist.backscatter_window, d.autolist.backscatter_window);
+  EXPECT_EQ(c.greylist.enabled, d.greylist.enabled);
+  EXPECT_EQ(c.greylist.delay, d.greylist.delay);
+  EXPECT_EQ(c.greylist.retry_window, d.greylist.retry_window);
+  EXPECT_EQ(c.greylist.lifetime, d.greylist.lifetime);
+  EXPECT_EQ(c.greylist.pass_count, d.greylist.pass_count);
+  EXPECT_EQ(c.greylist.pass_lifetime, d.greylist.pass_lifetime);
+  EXPECT_EQ(c.greylist.ipv4_prefix, d.greylist.ipv4_prefix);
+  EXPECT_EQ(c.greylist.ipv6_prefix, d.greylist.ipv6_prefix);
+  EXPECT_EQ(c.greylist.fail_open, d.greylist.fail_open);
+  EXPECT_EQ(c.dns.listen, d.dns.listen);
+  EXPECT_EQ(c.dns.ttl, d.dns.ttl);
+  EXPECT_EQ(c.report.listen, d.report.listen);
+  EXPECT_EQ(c.report.window, d.report.window);
+  EXPECT_EQ(c.store.backend, d.store.backend);
+  EXPECT_EQ(c.store.redis_mode, d.store.redis_mode);
+  EXPECT_EQ(c.store.redis_prefix, d.store.redis_prefix);
+  EXPECT_EQ(c.store.refresh, d.store.refresh);
+  EXPECT_EQ(c.store.fail_open, d.store.fail_open);
+  ASSERT_NE(c.reason("dictionary"), nullptr);
+  EXPECT_EQ(c.reason("dictionary")->code, 9);
   EXPECT_EQ(c.log.format, d.log.format);
   EXPECT_EQ(c.log.file, d.log.file);
 }
@@ -177,7 +202,8 @@ TEST(Example, DocumentsEveryKey) {
   for (const char* section :
        {"[smtp]", "[downstream]", "[domains]", "[relays]", "[batv]", "[checks]", "[backscatter]",
         "[backscatter.domains]", "[backscatter.recipients]", "[storm]", "[allow]", "[block]",
-        "[milter]", "[policy]", "[store]", "[log]"})
+        "[milter]", "[policy]", "[[reasons]]", "[autolist]", "[greylist]", "[dns]", "[report]",
+        "[store]", "[log]"})
     EXPECT_NE(text.find(std::string("\n") + section + "\n"), std::string::npos) << section;
   for (const char* key : {"listen",
                           "hostname",
@@ -227,7 +253,44 @@ TEST(Example, DocumentsEveryKey) {
                           "sender_domains",
                           "path",
                           "format",
-                          "file"})
+                          "file",
+                          "sign_domains",
+                          "outbound_daemons",
+                          "timeout",
+                          "name",
+                          "lifetime",
+                          "answer",
+                          "text",
+                          "code",
+                          "helo_is_us",
+                          "own_domain_forged",
+                          "unknown_users",
+                          "unknown_users_count",
+                          "unknown_users_window",
+                          "backscatter",
+                          "backscatter_count",
+                          "backscatter_window",
+                          "delay",
+                          "retry_window",
+                          "pass_count",
+                          "pass_lifetime",
+                          "ipv4_prefix",
+                          "ipv6_prefix",
+                          "fail",
+                          "block_zone",
+                          "allow_zone",
+                          "domain_allow_zone",
+                          "ns",
+                          "hostmaster",
+                          "ttl",
+                          "key_file",
+                          "peers",
+                          "node",
+                          "backend",
+                          "redis",
+                          "redis_mode",
+                          "redis_prefix",
+                          "refresh"})
     EXPECT_NE(text.find(std::string("\n") + key + " = "), std::string::npos) << key;
 }
 

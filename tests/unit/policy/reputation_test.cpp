@@ -43,6 +43,8 @@ class FakeReputation : public Reputation {
   void list(const core::IpAddress& ip, const std::string& reason, int64_t expires) override {
     block[ip.str()] = {ip.str(), reason, expires};
   }
+  bool available() const override { return up; }
+  bool up = true;
   std::map<std::string, Listing> block;
   std::set<std::string> allow;
   std::map<std::string, std::pair<GreyRecord, int64_t>> greys;
@@ -191,6 +193,24 @@ TEST_F(ReputationTest, AutolistingPerReason) {
   engine_->connect(a, {1, 1});
   engine_->helo(a, "mx.example.org");
   EXPECT_FALSE(rep_.block.contains("198.18.0.99"));
+}
+
+TEST_F(ReputationTest, StoreDownAnswersWhatFailSays) {
+  rep_.up = false;
+  // Default "open": answered from the view (greylisting still defers a new triplet).
+  EXPECT_EQ(rcpt_after_mail("198.18.0.9", "a@b.example", "alice@example.org").reply.code, 451);
+  auto s = session("198.18.1.1");
+  EXPECT_FALSE(engine_->connect(s, {1, 1}).refused());
+  cfg_->store.fail_open = false;
+  cfg_->greylist.fail_open = false;
+  build();
+  auto t = session("198.18.1.1");
+  auto v = engine_->connect(t, {1, 1});
+  EXPECT_EQ(v.reply.code, 451);
+  EXPECT_EQ(v.reply.enhanced, "4.3.0");
+  rep_.up = true;
+  auto u = session("198.18.1.1");
+  EXPECT_FALSE(engine_->connect(u, {1, 1}).refused());
 }
 
 TEST(Greylist, SenderAndNetworkNormalisation) {
