@@ -189,7 +189,7 @@ std::optional<core::Verdict> Engine::listed(SessionState& s) {
 
 std::optional<core::Verdict> Engine::greylisted(SessionState& s, const core::Address& rcpt) {
   const auto& g = config_->greylist;
-  if (!g.enabled || !reputation_ || s.allowlisted || s.outbound || s.ours ||
+  if (!g.enabled || !reputation_ || s.allowlisted || s.sender_allowlisted || s.outbound || s.ours ||
       s.client.ip_text.empty())
     return std::nullopt;
   if (!g.fail_open && !reputation_->available())
@@ -225,6 +225,8 @@ core::Verdict Engine::mail(SessionState& s, const std::optional<core::Address>& 
   s.has_sender = true;
   s.sender = sender;
   if (s.outbound) return core::Verdict::proceed();
+  s.sender_allowlisted =
+      sender && config_->access.allow_sender_domains.contains(core::to_lower(sender->domain));
   core::Verdict v = checks::sender(*config_, s, sender);
   if (v.refused()) {
     emit(s, Stage::kMail, v, "", "");
@@ -301,8 +303,8 @@ MessageResult Engine::message(SessionState& s, std::string_view raw) {
 
   bool needs_evidence = s.null_sender() || is_bounce_class(c.cls);
   std::string verdict_word = "accept";
-  if (s.allowlisted) {
-    evidence.push_back("allowlisted");
+  if (s.allowlisted || s.sender_allowlisted) {
+    evidence.push_back(s.allowlisted ? "allowlisted" : "allowlisted-sender");
   } else if (needs_evidence) {
     checks::Evidence ev = checks::bounce_evidence(*config_, sent_, clock_.now(), s, c);
     evidence.insert(evidence.end(), ev.found.begin(), ev.found.end());

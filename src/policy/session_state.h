@@ -39,6 +39,7 @@ struct SessionState {
   std::optional<core::Address> sender;  // nullopt with has_sender: the null sender
   std::vector<Recipient> recipients;
   std::vector<std::string> transaction_notes;
+  bool sender_allowlisted = false;  // envelope sender's domain in [allow] sender_domains
 
   bool null_sender() const { return has_sender && !sender; }
   void reset_transaction() {
@@ -46,6 +47,7 @@ struct SessionState {
     sender.reset();
     recipients.clear();
     transaction_notes.clear();
+    sender_allowlisted = false;
   }
 };
 

@@ -166,6 +166,10 @@ TEST_F(ReputationTest, NetworksThatPassedSkipGreylisting) {
 TEST_F(ReputationTest, AllowlistedAndOutboundSkipGreylisting) {
   rep_.allow.insert("198.18.0.9");
   EXPECT_FALSE(rcpt_after_mail("198.18.0.9", "a@b.example", "alice@example.org").refused());
+  cfg_->access.allow_sender_domains = {"partner.example"};
+  build();
+  EXPECT_FALSE(rcpt_after_mail("198.18.3.9", "x@Partner.Example", "alice@example.org").refused());
+  EXPECT_TRUE(rcpt_after_mail("198.18.3.9", "x@other.example", "alice@example.org").refused());
 }
 
 TEST_F(ReputationTest, AutolistingPerReason) {
