@@ -177,7 +177,7 @@ struct GreylistConfig {
   Seconds pass_lifetime{3110400};
   int ipv4_prefix = 24;
   int ipv6_prefix = 64;
-  bool fail_open = true;        // store down and nothing cached: accept (true) or 451 (false)
+  bool fail_open = true;        // store down: no greylisting (true) or 451 4.3.0 (false)
 };
 
 struct DnsConfig {

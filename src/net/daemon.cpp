@@ -163,25 +163,31 @@ int run_daemon(const DaemonOptions& options) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
-  MilterServer milter(io, engine);
-  milter.configure(cfg);
+  auto milter_server = make_milter_server(io, engine);
+  StreamServer& milter = *milter_server;
+  milter.set_idle(cfg->milter.timeout);
   if (!milter.listen(cfg->milter.listen, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
-  PolicyServer policy_server(io, engine);
-  policy_server.configure(cfg);
+  auto policy_owner = make_policy_server(io, engine);
+  StreamServer& policy_server = *policy_owner;
+  policy_server.set_idle(cfg->policy.timeout);
   if (!policy_server.listen(cfg->policy.listen, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
-  auto zones = make_zones(*cfg, clock, &error);
-  if (!zones) {
-    std::fprintf(stderr, "backstop: [dns]: %s\n", error.c_str());
-    return 1;
+  // The DNS server exists only when [dns] listen is set (zones are then required).
+  std::unique_ptr<DnsServer> dns_server;
+  if (!cfg->dns.listen.empty()) {
+    auto zones = make_zones(*cfg, clock, &error);
+    if (!zones) {
+      std::fprintf(stderr, "backstop: [dns]: %s\n", error.c_str());
+      return 1;
+    }
+    dns_server = std::make_unique<DnsServer>(io, lists, zones, clock);
   }
-  DnsServer dns_server(io, lists, zones, clock);
-  if (!dns_server.listen(cfg->dns.listen, &error)) {
+  if (dns_server && !dns_server->listen(cfg->dns.listen, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
   }
@@ -194,8 +200,8 @@ int run_daemon(const DaemonOptions& options) {
     reports.send(ip, reason);
   });
   auto hand_over = [&](uid_t uid, gid_t gid) {
-    milter.listener().chown_sockets(uid, gid);
-    policy_server.listener().chown_sockets(uid, gid);
+    milter.chown_sockets(uid, gid);
+    policy_server.chown_sockets(uid, gid);
     // The SQLite store and its WAL files (open already) are written after the switch. Its
     // directory is not touched: docs/store.md asks for one the user can write.
     if (cfg->store.backend == "sqlite")
@@ -231,8 +237,9 @@ int run_daemon(const DaemonOptions& options) {
         next.config->dns.listen != cfg->dns.listen ||
         next.config->report.listen != cfg->report.listen)
       log.notice("warning", "listen addresses changed: restart backstop to apply");
-    auto next_zones = make_zones(*next.config, clock, &err);
-    if (!next_zones) {
+    std::shared_ptr<const dns::Zones> next_zones;
+    if (dns_server) next_zones = make_zones(*next.config, clock, &err);
+    if (dns_server && !next_zones) {
       log.notice("error", "reload refused, old configuration kept: [dns]: " + err);
       stamps = FileStamps::of(*cfg);
       return;
@@ -242,10 +249,10 @@ int run_daemon(const DaemonOptions& options) {
       stamps = FileStamps::of(*cfg);
       return;
     }
-    dns_server.update_zones(next_zones);
+    if (dns_server) dns_server->update_zones(next_zones);
     lists.set_config(next.config);
-    milter.configure(next.config);
-    policy_server.configure(next.config);
+    milter.set_idle(next.config->milter.timeout);
+    policy_server.set_idle(next.config->policy.timeout);
     downstream.set_config(next.config->downstream, next.config->smtp.hostname,
                           next.config->smtp.timeout_decision);
     cfg = next.config;
@@ -268,7 +275,7 @@ int run_daemon(const DaemonOptions& options) {
       server.stop_accepting();
       milter.stop_accepting();
       policy_server.stop_accepting();
-      dns_server.stop();
+      if (dns_server) dns_server->stop();
       reports.stop();
       log.notice("info", "stopping: no new sessions; waiting for " +
                              std::to_string(server.sessions()) + " to finish");
@@ -301,10 +308,11 @@ int run_daemon(const DaemonOptions& options) {
   server.start();
   milter.start();
   policy_server.start();
-  if (!cfg->dns.listen.empty()) dns_server.start();
+  if (dns_server) dns_server->start();
   reports.start();
   std::vector<std::string> bound = server.bound();
-  for (const auto& b : dns_server.bound()) bound.push_back("dns " + b);
+  if (dns_server)
+    for (const auto& b : dns_server->bound()) bound.push_back("dns " + b);
   for (const auto& b : reports.bound()) bound.push_back(b);
   for (const auto& b : milter.bound()) bound.push_back(b);
   for (const auto& b : policy_server.bound()) bound.push_back(b);

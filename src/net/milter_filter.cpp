@@ -31,8 +31,10 @@ milter::FilterWants milter_wants() {
   FilterWants w;
   // Signing (CHGFROM), un-tagging recipients (ADDRCPT/DELRCPT) and X-Backstop (ADDHDRS).
   w.required_actions = SMFIF_ADDHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT;
-  // Fewer round trips: no replies to headers and body chunks, no unknown commands.
-  w.optional_protocol = SMFIP_NOUNKNOWN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+  // Fewer round trips: no replies to CONNECT and HELO (their refusals are answered at MAIL),
+  // headers and body chunks; no unknown commands.
+  w.optional_protocol = SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR |
+                        SMFIP_NR_EOH | SMFIP_NR_BODY;
   w.macros = {{SMFIM_CONNECT, "{daemon_name} j _"},
               {SMFIM_ENVFROM, "{auth_authen} {daemon_name} i"},
               {SMFIM_EOM, "i"}};

@@ -8,40 +8,30 @@ namespace backstop::net {
 namespace {
 
 // Bytes in, decoded commands to the filter, reply packets out.
-class MilterConversation {
+class MilterConversation final : public Conversation {
  public:
-  explicit MilterConversation(policy::Engine& engine)
-      : decoder_(std::make_unique<milter::Decoder>()),
-        filter_(std::make_unique<MilterFilter>(engine)) {}
-  bool on_bytes(std::string_view bytes, std::string& out) {
-    decoder_->feed(bytes);
+  explicit MilterConversation(policy::Engine& engine) : filter_(engine) {}
+  bool on_bytes(std::string_view bytes, std::string& out) override {
+    decoder_.feed(bytes);
     milter::Command command;
     for (;;) {
-      auto status = decoder_->next(command);
+      auto status = decoder_.next(command);
       if (status == milter::Decoder::Status::kNeedMore) return true;
       if (status == milter::Decoder::Status::kError) return false;
-      if (!filter_->handle(command, out)) return false;
+      if (!filter_.handle(command, out)) return false;
     }
   }
 
  private:
-  std::unique_ptr<milter::Decoder> decoder_;
-  std::unique_ptr<MilterFilter> filter_;
+  milter::Decoder decoder_;
+  MilterFilter filter_;
 };
 
 }  // namespace
 
-void MilterServer::start() {
-  auto idle = [this] { return cfg_ ? cfg_->milter.timeout : std::chrono::seconds(300); };
-  listener_.start(
-      [this, idle](asio::ip::tcp::socket s) {
-        asio::co_spawn(io_, run_conversation(std::move(s), MilterConversation(engine_), idle()),
-                       asio::detached);
-      },
-      [this, idle](asio::local::stream_protocol::socket s) {
-        asio::co_spawn(io_, run_conversation(std::move(s), MilterConversation(engine_), idle()),
-                       asio::detached);
-      });
+std::unique_ptr<StreamServer> make_milter_server(asio::io_context& io, policy::Engine& engine) {
+  return std::make_unique<StreamServer>(
+      io, "milter", [&engine] { return std::make_unique<MilterConversation>(engine); });
 }
 
 }  // namespace backstop::net

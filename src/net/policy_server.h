@@ -1,35 +1,15 @@
-// The Postfix policy delegation front end: [policy] listen addresses, one PolicyFilter per
-// Postfix connection, requests parsed by src/postfix_policy. See docs/postfix.md.
+// The Postfix policy delegation front end: a StreamServer on [policy] listen whose
+// connections each run a PolicyFilter over the requests src/postfix_policy parses. See
+// docs/postfix.md.
 #pragma once
 
 #include <memory>
-#include <string>
-#include <vector>
 
-#include "config/config.h"
 #include "net/stream_listener.h"
 #include "policy/engine.h"
 
 namespace backstop::net {
 
-class PolicyServer {
- public:
-  PolicyServer(asio::io_context& io, policy::Engine& engine)
-      : io_(io), engine_(engine), listener_(io, "policy") {}
-  bool listen(const std::vector<std::string>& addresses, std::string* error) {
-    return listener_.listen(addresses, error);
-  }
-  void configure(std::shared_ptr<const config::Config> cfg) { cfg_ = std::move(cfg); }
-  void start();
-  void stop_accepting() { listener_.stop_accepting(); }
-  std::vector<std::string> bound() const { return listener_.bound(); }
-  StreamListener& listener() { return listener_; }
-
- private:
-  asio::io_context& io_;
-  policy::Engine& engine_;
-  StreamListener listener_;
-  std::shared_ptr<const config::Config> cfg_;
-};
+std::unique_ptr<StreamServer> make_policy_server(asio::io_context& io, policy::Engine& engine);
 
 }  // namespace backstop::net

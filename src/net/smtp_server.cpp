@@ -1,6 +1,7 @@
 // SMTP front end; see smtp_server.h. Policy is not decided here: the Delegate below only maps
 // the session's questions onto policy::Engine calls and the engine's verdicts back.
 #include "net/smtp_server.h"
+#include "net/stream_listener.h"
 
 #include <ctime>
 
@@ -105,18 +106,8 @@ SmtpServer::~SmtpServer() = default;
 
 bool SmtpServer::listen(const std::vector<std::string>& addresses, std::string* error) {
   for (const auto& a : addresses) {
-    tcp::endpoint ep;
-    if (!parse_endpoint(a, ep, error)) return false;
-    auto acc = std::make_unique<tcp::acceptor>(io_);
-    asio::error_code ec;
-    acc->open(ep.protocol(), ec);
-    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acc->bind(ep, ec);
-    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      if (error) *error = "cannot listen on " + a + ": " + ec.message();
-      return false;
-    }
+    auto acc = bind_tcp(io_, a, error);
+    if (!acc) return false;
     acceptors_.push_back(std::move(acc));
   }
   return true;

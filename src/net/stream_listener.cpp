@@ -11,6 +11,33 @@ namespace backstop::net {
 using asio::ip::tcp;
 using local = asio::local::stream_protocol;
 
+std::unique_ptr<tcp::acceptor> bind_tcp(asio::io_context& io, const std::string& address,
+                                        std::string* error) {
+  tcp::endpoint ep;
+  if (!parse_endpoint(address, ep, error)) return nullptr;
+  auto acc = std::make_unique<tcp::acceptor>(io);
+  asio::error_code ec;
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    if (error) *error = "cannot listen on " + address + ": " + ec.message();
+    return nullptr;
+  }
+  return acc;
+}
+
+void StreamServer::start() {
+  listener_.start(
+      [this](tcp::socket s) {
+        asio::co_spawn(io_, run_conversation(std::move(s), make_(), idle_), asio::detached);
+      },
+      [this](local::socket s) {
+        asio::co_spawn(io_, run_conversation(std::move(s), make_(), idle_), asio::detached);
+      });
+}
+
 StreamListener::~StreamListener() {
   stop_accepting();
   for (const auto& p : paths_) ::unlink(p.c_str());
@@ -43,17 +70,8 @@ bool StreamListener::listen(const std::vector<std::string>& addresses, std::stri
       local_.push_back(std::move(acc));
       continue;
     }
-    tcp::endpoint ep;
-    if (!parse_endpoint(a, ep, error)) return false;
-    auto acc = std::make_unique<tcp::acceptor>(io_);
-    acc->open(ep.protocol(), ec);
-    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acc->bind(ep, ec);
-    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      if (error) *error = "cannot listen on " + a + ": " + ec.message();
-      return false;
-    }
+    auto acc = bind_tcp(io_, a, error);
+    if (!acc) return false;
     tcp_.push_back(std::move(acc));
   }
   return true;

@@ -1,12 +1,7 @@
 // Listeners for the line- and packet-oriented front ends (milter, Postfix policy): TCP
 // ("IP:port", "[IPv6]:port") and Unix-domain ("unix:/path") sockets, one coroutine per
 // connection that feeds the bytes it reads to a sans-IO Conversation and writes back what the
-// conversation answers, with an idle timeout. The protocol lives in the Conversation:
-//
-//   struct Conversation {
-//     // Consumes bytes; appends replies to out; false closes the connection after writing out.
-//     bool on_bytes(std::string_view bytes, std::string& out);
-//   };
+// conversation answers, with an idle timeout. The protocol lives in the Conversation.
 #pragma once
 
 #include <asio.hpp>
@@ -20,8 +15,20 @@
 
 namespace backstop::net {
 
-template <typename Socket, typename Conversation>
-asio::awaitable<void> run_conversation(Socket socket, Conversation conversation,
+// One connection's protocol, sans-IO.
+class Conversation {
+ public:
+  virtual ~Conversation() = default;
+  // Consumes bytes; appends replies to out; false closes the connection after writing out.
+  virtual bool on_bytes(std::string_view bytes, std::string& out) = 0;
+};
+
+// A bound TCP acceptor for "IP:port" / "[IPv6]:port", or nullptr and *error.
+std::unique_ptr<asio::ip::tcp::acceptor> bind_tcp(asio::io_context& io, const std::string& address,
+                                                  std::string* error);
+
+template <typename Socket>
+asio::awaitable<void> run_conversation(Socket socket, std::unique_ptr<Conversation> conversation,
                                        std::chrono::seconds idle) {
   Deadline<Socket> deadline(socket.get_executor(), socket);
   std::vector<char> buffer(64 * 1024);
@@ -31,7 +38,7 @@ asio::awaitable<void> run_conversation(Socket socket, Conversation conversation,
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), kUse);
     deadline.cancel();
     if (ec) break;
-    bool keep = conversation.on_bytes(std::string_view(buffer.data(), n), out);
+    bool keep = conversation->on_bytes(std::string_view(buffer.data(), n), out);
     if (!out.empty()) {
       deadline.expires_after(idle);
       auto [wec, written] = co_await asio::async_write(socket, asio::buffer(out), kUse);
@@ -77,6 +84,31 @@ class StreamListener {
   std::vector<std::string> paths_;
   Spawn spawn_tcp_;
   SpawnLocal spawn_local_;
+};
+
+// A front end: a StreamListener whose connections each get a fresh Conversation from make().
+// The milter and the Postfix policy server are two of these (milter_server.h,
+// policy_server.h).
+class StreamServer {
+ public:
+  using Make = std::function<std::unique_ptr<Conversation>()>;
+  StreamServer(asio::io_context& io, std::string name, Make make)
+      : io_(io), make_(std::move(make)), listener_(io, std::move(name)) {}
+  bool listen(const std::vector<std::string>& addresses, std::string* error) {
+    return listener_.listen(addresses, error);
+  }
+  // Idle time allowed between two reads for connections accepted from now on.
+  void set_idle(std::chrono::seconds idle) { idle_ = idle; }
+  void start();
+  void stop_accepting() { listener_.stop_accepting(); }
+  std::vector<std::string> bound() const { return listener_.bound(); }
+  void chown_sockets(uid_t uid, gid_t gid) { listener_.chown_sockets(uid, gid); }
+
+ private:
+  asio::io_context& io_;
+  Make make_;
+  StreamListener listener_;
+  std::chrono::seconds idle_{300};
 };
 
 }  // namespace backstop::net

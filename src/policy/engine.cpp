@@ -192,9 +192,13 @@ std::optional<core::Verdict> Engine::greylisted(SessionState& s, const core::Add
   if (!g.enabled || !reputation_ || s.allowlisted || s.sender_allowlisted || s.outbound || s.ours ||
       s.client.ip_text.empty())
     return std::nullopt;
-  if (!g.fail_open && !reputation_->available())
+  // The store is down: other nodes' triplets are unknown, so "open" does not greylist and
+  // "tempfail" defers everything greylisting would decide.
+  if (!reputation_->available()) {
+    if (g.fail_open) return std::nullopt;
     return core::Verdict::tempfail(core::Reason::kGreylisted,
                                    {451, "4.3.0", "Greylisting unavailable, try again later"});
+  }
   auto reply = greylist(g, *reputation_, s.client.ip, s.sender, rcpt.str(), clock_.now());
   if (!reply) return std::nullopt;
   return core::Verdict::tempfail(core::Reason::kGreylisted, *reply);

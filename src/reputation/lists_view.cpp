@@ -27,8 +27,8 @@ ListsView::ListsView(store::Replica& replica, std::string node)
     store::Subscriber s;
     s.prefix = std::string(prefix);
     s.on_entry = [this](const store::Entry& e) { apply(e); };
-    s.on_reload_begin = [this] { reload_begin(); };
-    s.on_reload_end = [this] { reload_end(); };
+    s.on_reload_begin = [this, p = std::string(prefix)] { reload_begin(p); };
+    s.on_reload_end = [this, p = std::string(prefix)] { reload_end(p); };
     replica_.subscribe(std::move(s));
   }
 }
@@ -38,20 +38,20 @@ void ListsView::set_config(std::shared_ptr<const config::Config> cfg) {
   cfg_ = std::move(cfg);
 }
 
-void ListsView::reload_begin() {
+void ListsView::reload_begin(const std::string& prefix) {
   std::unique_lock lock(mu_);
-  ++reloading_;
+  seen_[prefix].clear();
 }
 
-void ListsView::reload_end() {
+void ListsView::reload_end(const std::string& prefix) {
   std::unique_lock lock(mu_);
-  if (--reloading_ > 0) return;
-  reloading_ = 0;
+  auto it = seen_.find(prefix);
+  if (it == seen_.end()) return;
   std::vector<std::string> gone;
   for (const auto& k : keys_)
-    if (!seen_.contains(k)) gone.push_back(k);
+    if (starts(k, prefix) && !it->second.contains(k)) gone.push_back(k);
   for (const auto& k : gone) drop(k);
-  seen_.clear();
+  seen_.erase(it);
 }
 
 void ListsView::drop(const std::string& key) {
@@ -78,7 +78,8 @@ void ListsView::apply(const store::Entry& e) {
     drop(e.key);
     return;
   }
-  if (reloading_) seen_.insert(e.key);
+  for (auto& [prefix, seen] : seen_)
+    if (starts(e.key, prefix)) seen.insert(e.key);
   std::string_view k = e.key;
   if (starts(k, kGrey)) {
     int64_t first = 0;

@@ -72,8 +72,8 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
 
  private:
   void apply(const store::Entry& e);
-  void reload_begin();
-  void reload_end();
+  void reload_begin(const std::string& prefix);
+  void reload_end(const std::string& prefix);
   // Removes key's data from the tables (lock held).
   void drop(const std::string& key);
 
@@ -87,8 +87,9 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
   std::unordered_map<std::string, std::pair<policy::GreyRecord, int64_t>> grey_;
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> passes_;  // count, expires
   std::unordered_set<std::string> keys_;  // every key held, for reloads
-  std::unordered_set<std::string> seen_;
-  int reloading_ = 0;
+  // Reloads run one subscriber (key prefix) at a time: keys seen during the reload of each
+  // prefix; a prefix absent is not reloading.
+  std::unordered_map<std::string, std::unordered_set<std::string>> seen_;
   std::atomic<bool> available_{true};
   std::function<void(const core::IpAddress&, const std::string&)> on_list_;
 };

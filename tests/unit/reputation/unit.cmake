@@ -1,0 +1,2 @@
+backstop_unit_test(unit_reputation reputation/lists_view_test.cpp)
+target_link_libraries(unit_reputation PRIVATE backstop_reputation)
