@@ -12,7 +12,7 @@ RELEASE := build/release
 TEST := build/test
 FUZZ := build/fuzz
 
-.PHONY: all deps release run test unit eval bench bench-shield compare fuzz fuzz-build clean format
+.PHONY: all deps release run test unit eval bench bench-shield bench-milter bench-dns compare fuzz fuzz-build clean format
 
 all: release
 
@@ -56,6 +56,17 @@ bench: deps
 bench-shield: release
 	@cmake --build $(RELEASE) -j $(JOBS) --target storm_load
 	@bench/shield/run.sh $(RELEASE)
+
+# One Postfix, smtpd services with backstop's milter (content mode, storm mode) and with Postfix's
+# native anti-backscatter recipe, the same `backstop drill` storm against each in turn
+# (bench/milter/run.py; ROUNDS, DURATION, CONCURRENCY, ... in its header). Needs root.
+bench-milter: release
+	@python3 bench/milter/run.py $(RELEASE)/apps/backstop/backstop
+
+# backstop's DNSBL server vs rbldnsd serving the same 1,000,000 entries, dnsperf against each
+# in turn (bench/dns/run.py; ROUNDS, DURATION, CLIENTS, ENTRIES, ... in its header).
+bench-dns: release
+	@python3 bench/dns/run.py $(RELEASE)/apps/backstop/backstop
 
 # Side by side on loopback: the same `backstop drill` workload against backstop, Postfix's classic
 # anti-backscatter recipe, Haraka with its bounce plugin and smtp-sink (bench/compare/run.sh;

@@ -24,7 +24,7 @@
 # queue's delivery work is in the figure.
 #
 # Prints a table, and writes bench/compare/results.tsv, bench/compare/compare.png (gnuplot) and
-# the "Side by side" section at the end of docs/benchmarks.md (from its heading to the end).
+# the "Side by side" section of docs/benchmarks.md (from its heading to the next "## " heading).
 #
 # Settings (environment): DURATION (10), CONCURRENCY (50), SYSTEMS (space-separated, default all
 # five above), SEED (42), KEEP (1 keeps the temporary directory), NO_DOCS (1 leaves
@@ -469,11 +469,20 @@ if [[ "${NO_DOCS:-0}" != 1 ]]; then
     echo '```'
     [[ -s "$here/NOTES.md" ]] && { echo; cat "$here/NOTES.md"; }
   } >"$section"
-  if grep -q '^## Side by side' "$doc"; then
-    sed -i '/^## Side by side/,$d' "$doc"
-  else
-    echo >>"$doc"
-  fi
-  cat "$section" >>"$doc"
+  # Replace only this section (from its heading to the next "## " heading), keeping the
+  # sections other benchmarks wrote after it.
+  python3 - "$doc" "$section" <<'PY'
+import sys
+doc, section = sys.argv[1], sys.argv[2]
+lines = open(doc).read().split("\n")
+new = open(section).read().rstrip("\n").split("\n")
+start = next((i for i, l in enumerate(lines) if l == "## Side by side"), None)
+if start is None:
+    out = lines + [""] + new
+else:
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    out = lines[:start] + new + [""] + lines[end:]
+open(doc, "w").write("\n".join(out).rstrip("\n") + "\n")
+PY
   echo "run.sh: wrote the \"Side by side\" section of docs/benchmarks.md"
 fi
