@@ -66,6 +66,7 @@ bench-milter: release
 # backstop's DNSBL server vs rbldnsd serving the same 1,000,000 entries, dnsperf against each
 # in turn (bench/dns/run.py; ROUNDS, DURATION, CLIENTS, ENTRIES, ... in its header).
 bench-dns: release
+	@scripts/deps.sh --bench
 	@python3 bench/dns/run.py $(RELEASE)/apps/backstop/backstop
 
 # Side by side on loopback: the same `backstop drill` workload against backstop, Postfix's classic
