@@ -67,8 +67,13 @@ class MilterFilterTest : public ::testing::Test {
   void connect(const char* ip, const char* daemon = "smtpd") {
     send(Macro{SMFIC_CONNECT, {{"{daemon_name}", daemon}, {"j", "mx.example.org"}}});
     auto r = send(Connect{"client.example.net", SMFIA_INET, 25, ip});
-    ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].first, SMFIR_CONTINUE);
+    // A reply only when the MTA did not grant SMFIP_NR_CONN.
+    if (filter_->negotiated_protocol() & SMFIP_NR_CONN) {
+      EXPECT_TRUE(r.empty());
+    } else {
+      ASSERT_EQ(r.size(), 1u);
+      EXPECT_EQ(r[0].first, SMFIR_CONTINUE);
+    }
   }
   std::string prvs(const std::string& addr) {
     auto ring = batv::parse_key_ring(kKeys);
@@ -103,12 +108,23 @@ TEST_F(MilterFilterTest, HeloRefusalIsAnsweredAtMail) {
   negotiate();
   connect("198.18.0.9");
   auto r = send(Helo{"mx.example.org"});  // our own name from outside
+  EXPECT_TRUE(r.empty());                  // SMFIP_NR_HELO: the refusal waits for MAIL
+  r = send(Mail{"<someone@friend.example>", {}});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
+  EXPECT_EQ(r[0].second.substr(0, 9), "550 5.7.1");
+}
+
+TEST_F(MilterFilterTest, RepliesToConnectAndHeloWhenTheMtaWantsThem) {
+  negotiate(0);  // an MTA offering no no-reply flags
+  EXPECT_EQ(filter_->negotiated_protocol() & (SMFIP_NR_CONN | SMFIP_NR_HELO), 0u);
+  connect("198.18.0.9");
+  auto r = send(Helo{"mx.example.org"});
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].first, SMFIR_CONTINUE);
   r = send(Mail{"<someone@friend.example>", {}});
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
-  EXPECT_EQ(r[0].second.substr(0, 9), "550 5.7.1");
 }
 
 TEST_F(MilterFilterTest, AuthenticatedClientIsOutboundAndGetsSigned) {
