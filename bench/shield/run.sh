@@ -128,7 +128,7 @@ lifetime_days = 7
 
 [storm]
 enabled = $3
-$5
+${5:-}
 
 [store]
 path = "$work/backstop.db"
