@@ -2,6 +2,8 @@
 // because a mistyped line may well be a secret.
 #include "batv/key_ring.h"
 
+#include "core/file.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -97,30 +99,13 @@ KeyRingResult parse_key_ring(std::string_view text) {
 }
 
 KeyRingResult load_key_ring(const std::string& path) {
-  auto fail = [&](std::string message) {
-    KeyRingResult result;
-    result.errors.push_back(KeyFileError{0, path + ": " + std::move(message)});
-    return result;
-  };
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return fail(std::strerror(errno));
   std::string text;
-  char buf[4096];
-  size_t n = 0;
-  bool too_big = false;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    text.append(buf, n);
-    if (text.size() > kMaxKeyFileBytes) {
-      too_big = true;
-      break;
-    }
+  if (auto why = core::read_small_file(path, kMaxKeyFileBytes, text)) {
+    KeyRingResult result;
+    bool too_big = why->rfind("larger than", 0) == 0;
+    result.errors.push_back(KeyFileError{0, path + ": " + *why + (too_big ? "; not a key file" : "")});
+    return result;
   }
-  const bool read_error = std::ferror(f) != 0;
-  const int saved_errno = errno;
-  std::fclose(f);
-  if (read_error) return fail(std::strerror(saved_errno));
-  if (too_big)
-    return fail("larger than " + std::to_string(kMaxKeyFileBytes) + " bytes; not a key file");
   return parse_key_ring(text);
 }
 

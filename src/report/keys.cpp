@@ -2,6 +2,8 @@
 // because a mistyped line may well be a secret.
 #include "report/keys.h"
 
+#include "core/file.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -70,29 +72,12 @@ ReportKeysResult parse_report_keys(std::string_view text, std::string_view path)
 }
 
 ReportKeysResult load_report_keys(const std::string& path) {
-  auto fail = [&](const std::string& message) {
-    ReportKeysResult result;
-    result.errors.push_back(path + ": " + message);
-    return result;
-  };
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return fail(std::strerror(errno));
   std::string text;
-  char buf[4096];
-  size_t n = 0;
-  bool too_big = false;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    text.append(buf, n);
-    if (text.size() > kMaxKeyFileBytes) {
-      too_big = true;
-      break;
-    }
+  if (auto why = core::read_small_file(path, kMaxKeyFileBytes, text)) {
+    ReportKeysResult result;
+    result.errors.push_back(path + ": " + *why);
+    return result;
   }
-  const bool read_error = std::ferror(f) != 0;
-  const int saved_errno = errno;
-  std::fclose(f);
-  if (read_error) return fail(std::strerror(saved_errno));
-  if (too_big) return fail("larger than " + std::to_string(kMaxKeyFileBytes) + " bytes");
   return parse_report_keys(text, path);
 }
 
