@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "lists/rbldnsd.h"
 #include "lists/record.h"
+#include "reputation/store_open.h"
 #include "store/open.h"
 
 namespace backstop::app {
@@ -49,13 +50,7 @@ std::optional<Opened> open(const ListsOptions& o) {
       std::fprintf(stderr, "%s\n", config::format_error(e, o.config).c_str());
     return std::nullopt;
   }
-  store::StoreOptions so;
-  so.backend = r.config->store.backend;
-  so.path = r.config->store.path;
-  so.redis_servers = r.config->store.redis;
-  so.redis_mode = r.config->store.redis_mode;
-  so.redis_prefix = r.config->store.redis_prefix;
-  auto s = store::open_store(so);
+  auto s = store::open_store(reputation::store_options(r.config->store));
   if (!s.is_ok()) {
     std::fprintf(stderr, "backstop lists: cannot open the store: %s\n", s.error().c_str());
     return std::nullopt;

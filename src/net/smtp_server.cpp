@@ -147,27 +147,19 @@ std::vector<std::string> SmtpServer::bound() const {
 }
 
 void SmtpServer::start() {
-  for (auto& a : acceptors_) asio::co_spawn(io_, accept_loop(*a), asio::detached);
+  for (auto& a : acceptors_)
+    asio::co_spawn(io_,
+                   accept_loop(*a,
+                               [this](tcp::socket sock) {
+                                 asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+                               }),
+                   asio::detached);
 }
 
 void SmtpServer::stop_accepting() {
   for (auto& a : acceptors_) {
     asio::error_code ec;
     a->close(ec);
-  }
-}
-
-asio::awaitable<void> SmtpServer::accept_loop(tcp::acceptor& acceptor) {
-  while (acceptor.is_open()) {
-    auto [ec, sock] = co_await acceptor.async_accept(kUse);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      // EMFILE and friends: pause briefly instead of spinning.
-      asio::steady_timer t(io_, std::chrono::milliseconds(50));
-      co_await t.async_wait(kUse);
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
   }
 }
 

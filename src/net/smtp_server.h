@@ -35,7 +35,6 @@ class SmtpServer {
   std::vector<std::string> bound() const;
 
  private:
-  asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);
   asio::awaitable<void> serve(asio::ip::tcp::socket socket);
 
   asio::io_context& io_;

@@ -80,8 +80,18 @@ bool StreamListener::listen(const std::vector<std::string>& addresses, std::stri
 void StreamListener::start(Spawn tcp_spawn, SpawnLocal local_spawn) {
   spawn_tcp_ = std::move(tcp_spawn);
   spawn_local_ = std::move(local_spawn);
-  for (auto& a : tcp_) asio::co_spawn(io_, accept_tcp(*a), asio::detached);
-  for (auto& a : local_) asio::co_spawn(io_, accept_local(*a), asio::detached);
+  for (auto& a : tcp_)
+    asio::co_spawn(io_,
+                   accept_loop(*a,
+                               [this](tcp::socket sock) {
+                                 asio::error_code ec;
+                                 sock.set_option(tcp::no_delay(true), ec);
+                                 spawn_tcp_(std::move(sock));
+                               }),
+                   asio::detached);
+  for (auto& a : local_)
+    asio::co_spawn(io_, accept_loop(*a, [this](local::socket sock) { spawn_local_(std::move(sock)); }),
+                   asio::detached);
 }
 
 void StreamListener::stop_accepting() {
@@ -106,33 +116,6 @@ std::vector<std::string> StreamListener::bound() const {
 
 void StreamListener::chown_sockets(uid_t uid, gid_t gid) {
   for (const auto& p : paths_) (void)::chown(p.c_str(), uid, gid);
-}
-
-asio::awaitable<void> StreamListener::accept_tcp(tcp::acceptor& acceptor) {
-  while (acceptor.is_open()) {
-    auto [ec, sock] = co_await acceptor.async_accept(kUse);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      asio::steady_timer t(io_, std::chrono::milliseconds(50));  // EMFILE: do not spin
-      co_await t.async_wait(kUse);
-      continue;
-    }
-    sock.set_option(tcp::no_delay(true), ec);
-    spawn_tcp_(std::move(sock));
-  }
-}
-
-asio::awaitable<void> StreamListener::accept_local(local::acceptor& acceptor) {
-  while (acceptor.is_open()) {
-    auto [ec, sock] = co_await acceptor.async_accept(kUse);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      asio::steady_timer t(io_, std::chrono::milliseconds(50));
-      co_await t.async_wait(kUse);
-      continue;
-    }
-    spawn_local_(std::move(sock));
-  }
 }
 
 }  // namespace backstop::net

@@ -27,6 +27,22 @@ class Conversation {
 std::unique_ptr<asio::ip::tcp::acceptor> bind_tcp(asio::io_context& io, const std::string& address,
                                                   std::string* error);
 
+// Accepts until the acceptor is closed and hands each connection to on_accept. Accept errors
+// (EMFILE and friends) pause the loop briefly instead of spinning.
+template <typename Acceptor, typename OnAccept>
+asio::awaitable<void> accept_loop(Acceptor& acceptor, OnAccept on_accept) {
+  while (acceptor.is_open()) {
+    auto [ec, sock] = co_await acceptor.async_accept(kUse);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await t.async_wait(kUse);
+      continue;
+    }
+    on_accept(std::move(sock));
+  }
+}
+
 template <typename Socket>
 asio::awaitable<void> run_conversation(Socket socket, std::unique_ptr<Conversation> conversation,
                                        std::chrono::seconds idle) {
@@ -74,9 +90,6 @@ class StreamListener {
   void chown_sockets(uid_t uid, gid_t gid);
 
  private:
-  asio::awaitable<void> accept_tcp(asio::ip::tcp::acceptor& a);
-  asio::awaitable<void> accept_local(asio::local::stream_protocol::acceptor& a);
-
   asio::io_context& io_;
   std::string name_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_;

@@ -7,14 +7,19 @@
 
 namespace backstop::reputation {
 
-std::unique_ptr<store::Replica> open_replica(const config::StoreConfig& cfg,
-                                             const core::Clock& clock, std::string* error) {
+store::StoreOptions store_options(const config::StoreConfig& cfg) {
   store::StoreOptions o;
   o.backend = cfg.backend;
   o.path = cfg.path;
   o.redis_servers = cfg.redis;
   o.redis_mode = cfg.redis_mode;
   o.redis_prefix = cfg.redis_prefix;
+  return o;
+}
+
+std::unique_ptr<store::Replica> open_replica(const config::StoreConfig& cfg,
+                                             const core::Clock& clock, std::string* error) {
+  store::StoreOptions o = store_options(cfg);
   if (o.backend == "sqlite") {
     std::error_code ec;
     auto dir = std::filesystem::path(o.path).parent_path();

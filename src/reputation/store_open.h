@@ -8,9 +8,13 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "store/open.h"
 #include "store/replica.h"
 
 namespace backstop::reputation {
+
+// The store options the configuration names ([store] backend, path, redis...).
+store::StoreOptions store_options(const config::StoreConfig& cfg);
 
 // The Replica over the configured store, not started; nullptr and *error when the store cannot
 // be opened (an unopenable SQLite file; Redis servers that are down are not an error: the
