@@ -33,14 +33,16 @@ struct Cidr {
 std::optional<Cidr> parse_cidr(std::string_view text, std::string* error = nullptr);
 
 // A host-name pattern: "host.example.com" exactly, "*.example.com" subdomains only,
-// ".example.com" the domain and its subdomains.
+// ".example.com" the domain and its subdomains; "!" in front excludes what it matches (rbldnsd's
+// dnset meaning).
 struct HostPattern {
-  std::string pattern;                        // lower-case, as written
+  std::string pattern;                        // lower-case, as written, without the "!"
+  bool excluded = false;                      // written with a leading "!"
   bool matches(std::string_view host) const;  // case-insensitive; a trailing dot is ignored
 };
 
 // Validates and lower-cases a pattern: letters, digits, '-', '_' in dot-separated labels,
-// optionally after "*." or "."; *error says why not.
+// optionally after "*." or ".", the whole optionally after "!"; *error says why not.
 std::optional<HostPattern> parse_host_pattern(std::string_view text, std::string* error = nullptr);
 
 // Clients given as IPs/CIDRs and host-name patterns.
@@ -190,6 +192,17 @@ struct DnsConfig {
   Seconds ttl{60};
 };
 
+// How the shield looks up its clients' host names (forward-confirmed reverse DNS).
+enum class ClientNames { kAuto, kAlways, kNever };
+
+struct ResolverConfig {
+  std::vector<std::string> servers;  // "host:port" name servers; empty: /etc/resolv.conf's
+  Seconds timeout{5};                // for one client's whole lookup (PTR and forward)
+  // kAuto: only when a host pattern could match ([allow]/[block] clients, or host entries
+  // in the store's allowlist); kAlways: every session (named Received headers).
+  ClientNames client_names = ClientNames::kAuto;
+};
+
 struct ReportConfig {
   std::vector<std::string> listen;  // UDP "host:port"; empty: collect nothing
   std::string key_file;             // lines "id secret"; the first signs, all verify
@@ -266,6 +279,7 @@ struct Config {
   AutolistConfig autolist;
   GreylistConfig greylist;
   DnsConfig dns;
+  ResolverConfig resolver;
   ReportConfig report;
   StoreConfig store;
   LogConfig log;

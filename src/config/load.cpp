@@ -57,6 +57,7 @@ const std::vector<Section>& schema() {
        {"enabled", "delay", "retry_window", "lifetime", "pass_count", "pass_lifetime",
         "ipv4_prefix", "ipv6_prefix", "fail"}},
       {"dns", {"listen", "block_zone", "allow_zone", "domain_allow_zone", "ns", "hostmaster", "ttl"}},
+      {"resolver", {"servers", "timeout", "client_names"}},
       {"report", {"listen", "key_file", "peers", "node", "window"}},
       {"store", {"backend", "path", "redis", "redis_mode", "redis_prefix", "refresh", "fail"}},
       {"log", {"format", "file"}},

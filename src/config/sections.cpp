@@ -101,6 +101,26 @@ void read_dns(const toml::table& root, Sink& sink, const Paths& paths, Config& c
             "is set but no zone is: name block_zone, allow_zone or domain_allow_zone");
 }
 
+void read_resolver(const toml::table& root, Sink& sink, Config& c) {
+  Reader r(section(root, "resolver"), "resolver", sink);
+  ResolverConfig& res = c.resolver;
+  if (auto items = r.strings("servers")) {
+    for (const Item& i : *items) {
+      // c-ares takes numeric addresses only; a name here would need a resolver to resolve.
+      auto hp = parse_host_port(i.value);
+      if (!hp || !core::parse_ip(hp->host))
+        r.error("servers", i.pos,
+                "'" + i.value + "' is not an IP address, \"IP:port\" or \"[IPv6]:port\"");
+      else
+        res.servers.push_back(i.value);
+    }
+  }
+  r.duration("timeout", res.timeout, false);
+  r.choice("client_names", res.client_names,
+           {{"auto", ClientNames::kAuto}, {"always", ClientNames::kAlways},
+            {"never", ClientNames::kNever}});
+}
+
 void read_report(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
   Reader r(section(root, "report"), "report", sink);
   ReportConfig& rep = c.report;
@@ -270,6 +290,7 @@ std::vector<ReasonConfig> default_reasons() {
 void read_front_ends(const toml::table& root, Sink& sink, const Paths& paths, Config& c) {
   read_milter(root, sink, paths, c);
   read_dns(root, sink, paths, c);
+  read_resolver(root, sink, c);
   read_report(root, sink, paths, c);
 }
 

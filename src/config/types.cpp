@@ -106,6 +106,8 @@ bool HostPattern::matches(std::string_view host) const {
 std::optional<HostPattern> parse_host_pattern(std::string_view text, std::string* error) {
   text = core::trim(text);
   std::string_view name = text;
+  const bool excluded = name.starts_with("!");
+  if (excluded) name.remove_prefix(1);
   if (name.starts_with("*."))
     name.remove_prefix(2);
   else if (name.starts_with("."))
@@ -149,8 +151,8 @@ std::optional<HostPattern> parse_host_pattern(std::string_view text, std::string
     }
     start = dot + 1;
   }
-  std::string prefix(text.substr(0, size_t(name.data() - text.data())));
-  return HostPattern{core::to_lower(prefix + std::string(name))};
+  std::string prefix(text.substr(excluded ? 1 : 0, size_t(name.data() - text.data()) - (excluded ? 1 : 0)));
+  return HostPattern{core::to_lower(prefix + std::string(name)), excluded};
 }
 
 bool ClientList::contains_ip(const core::IpAddress& ip) const {
@@ -161,9 +163,14 @@ bool ClientList::contains_ip(const core::IpAddress& ip) const {
 
 bool ClientList::contains_host(std::string_view host) const {
   if (host.empty()) return false;
-  for (const auto& h : hosts)
-    if (h.matches(host)) return true;
-  return false;
+  // As in rbldnsd's dnset: an exclusion that matches wins over every pattern that includes.
+  bool included = false;
+  for (const auto& h : hosts) {
+    if (!h.matches(host)) continue;
+    if (h.excluded) return false;
+    included = true;
+  }
+  return included;
 }
 
 bool ClientList::add(std::string_view entry, bool hosts_allowed, std::string* error) {

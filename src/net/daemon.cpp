@@ -19,6 +19,8 @@
 #include "net/downstream.h"
 #include "net/milter_server.h"
 #include "net/policy_server.h"
+#include "net/client_names.h"
+#include "net/resolver.h"
 #include "net/smtp_server.h"
 #include "policy/engine.h"
 #include "policy/sent_index.h"
@@ -158,7 +160,15 @@ int run_daemon(const DaemonOptions& options) {
   engine.set_reputation(&lists);
   Downstream downstream(io.get_executor(), cfg->downstream, cfg->smtp.hostname,
                         cfg->smtp.timeout_decision);
+  Resolver resolver(io);
+  ClientNames client_names(io, resolver);
+  if (!resolver.configure(resolver_options(cfg->resolver), &error)) {
+    std::fprintf(stderr, "backstop: [resolver]: %s\n", error.c_str());
+    return 1;
+  }
+  client_names.set_options(client_name_options(cfg->resolver));
   SmtpServer server(io, engine, downstream);
+  server.set_client_names(&client_names);
   if (!server.configure(cfg, &error) || !server.listen(cfg->smtp.listen, &error)) {
     std::fprintf(stderr, "backstop: %s\n", error.c_str());
     return 1;
@@ -249,6 +259,14 @@ int run_daemon(const DaemonOptions& options) {
       stamps = FileStamps::of(*cfg);
       return;
     }
+    if ((next.config->resolver.servers != cfg->resolver.servers ||
+         next.config->resolver.timeout != cfg->resolver.timeout) &&
+        !resolver.configure(resolver_options(next.config->resolver), &err)) {
+      log.notice("error", "reload refused, old configuration kept: [resolver]: " + err);
+      stamps = FileStamps::of(*cfg);
+      return;
+    }
+    client_names.set_options(client_name_options(next.config->resolver));
     if (dns_server) dns_server->update_zones(next_zones);
     lists.set_config(next.config);
     milter.set_idle(next.config->milter.timeout);

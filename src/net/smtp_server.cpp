@@ -186,8 +186,13 @@ asio::awaitable<void> SmtpServer::serve(tcp::socket sock) {
   sock.set_option(tcp::no_delay(true), ec);
 
   policy::SessionState state;
-  if (auto ip = core::parse_ip(ip_text)) state.client.ip = *ip;
+  auto parsed_ip = core::parse_ip(ip_text);
+  if (parsed_ip) state.client.ip = *parsed_ip;
   state.client.ip_text = ip_text;
+  // The client's name before the greeting, as the connect checks match host patterns (and
+  // only when some pattern could match: a storm from new addresses costs no DNS otherwise).
+  if (names_ && parsed_ip && engine_.wants_client_names())
+    state.client.host = co_await names_->lookup(*parsed_ip);
   EngineDelegate delegate(engine_, state, {static_cast<uint32_t>(total_), from_ip});
   MessageBuffer buffer(cfg->smtp.memory_per_session, cfg->smtp.spool_dir);
   smtp::SessionConfig sc;

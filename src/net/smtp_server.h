@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "net/client_names.h"
 #include "net/downstream.h"
 #include "policy/engine.h"
 
@@ -28,6 +29,8 @@ class SmtpServer {
   // Takes the settings new sessions use (limits, hostname, TLS). False and *error when the TLS
   // certificate or key cannot be loaded; the old settings stay.
   bool configure(std::shared_ptr<const config::Config> cfg, std::string* error);
+  // Where the client's confirmed host name comes from, when a check needs it (may be null).
+  void set_client_names(ClientNames* names) { names_ = names; }
   void start();
   void stop_accepting();
   size_t sessions() const { return total_; }
@@ -40,6 +43,7 @@ class SmtpServer {
   asio::io_context& io_;
   policy::Engine& engine_;
   Downstream& downstream_;
+  ClientNames* names_ = nullptr;
   std::shared_ptr<const config::Config> cfg_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;

@@ -171,7 +171,8 @@ std::optional<core::Verdict> Engine::listed(SessionState& s) {
     return core::Verdict::tempfail(core::Reason::kListed,
                                    {451, "4.3.0", "Reputation store unavailable, try again later"});
   const int64_t now = clock_.now();
-  if (reputation_->allowed(s.client.ip, now)) {
+  if (reputation_->allowed(s.client.ip, now) ||
+      (!s.client.host.empty() && reputation_->allowed_host(s.client.host, now))) {
     s.allowlisted = true;
     return core::Verdict{core::Action::kAccept, core::Reason::kAllowlisted, {}, {}};
   }
@@ -202,6 +203,19 @@ std::optional<core::Verdict> Engine::greylisted(SessionState& s, const core::Add
   auto reply = greylist(g, *reputation_, s.client.ip, s.sender, rcpt.str(), clock_.now());
   if (!reply) return std::nullopt;
   return core::Verdict::tempfail(core::Reason::kGreylisted, *reply);
+}
+
+bool Engine::wants_client_names() const {
+  switch (config_->resolver.client_names) {
+    case config::ClientNames::kNever:
+      return false;
+    case config::ClientNames::kAlways:
+      return true;
+    case config::ClientNames::kAuto:
+      break;
+  }
+  return !config_->access.allow.hosts.empty() || !config_->access.block.hosts.empty() ||
+         (reputation_ && reputation_->has_host_entries());
 }
 
 core::Verdict Engine::connect(SessionState& s, const ConnectFacts& facts) {

@@ -61,6 +61,9 @@ class Engine {
   void set_reputation(Reputation* reputation) { reputation_ = reputation; }
   const config::Config& config() const { return *config_; }
 
+  // Is the client's forward-confirmed host name worth looking up before connect()? Per
+  // [resolver] client_names: "auto" when a host pattern could match it.
+  bool wants_client_names() const;
   core::Verdict connect(SessionState& s, const ConnectFacts& facts);
   core::Verdict helo(SessionState& s, std::string_view name);
   core::Verdict mail(SessionState& s, const std::optional<core::Address>& sender);

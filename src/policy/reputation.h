@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/ip.h"
 
@@ -30,6 +31,10 @@ class Reputation {
   virtual ~Reputation() = default;
   virtual std::optional<Listing> blocked(const core::IpAddress& ip, int64_t now) const = 0;
   virtual bool allowed(const core::IpAddress& ip, int64_t now) const = 0;
+  // Is a client's forward-confirmed host name on the allowlist (its host patterns)?
+  virtual bool allowed_host(std::string_view host, int64_t now) const = 0;
+  // Does the allowlist hold host patterns at all? (Is looking client names up worth it?)
+  virtual bool has_host_entries() const = 0;
   // Greylisting state by key (see greylist.h for the key), and how many triplets of a client
   // network have passed (the network is allowlisted for greylisting after pass_count).
   virtual std::optional<GreyRecord> grey(const std::string& key, int64_t now) const = 0;

@@ -204,6 +204,11 @@ bool ListsView::allowed_ip(const core::IpAddress& ip, int64_t now) const {
   return e && e->live(now);
 }
 
+bool ListsView::has_host_entries() const {
+  std::shared_lock lock(mu_);
+  return !allow_domains_.empty();
+}
+
 bool ListsView::allowed_domain(std::string_view name, int64_t now) const {
   std::shared_lock lock(mu_);
   const ListEntry* e = allow_domains_.lookup(name);

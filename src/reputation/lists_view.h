@@ -51,6 +51,10 @@ class ListsView final : public policy::Reputation, public dns::ZoneData {
   // policy::Reputation
   std::optional<policy::Listing> blocked(const core::IpAddress& ip, int64_t now) const override;
   bool allowed(const core::IpAddress& ip, int64_t now) const override;
+  bool allowed_host(std::string_view host, int64_t now) const override {
+    return allowed_domain(host, now);
+  }
+  bool has_host_entries() const override;
   std::optional<policy::GreyRecord> grey(const std::string& key, int64_t now) const override;
   void set_grey(const std::string& key, const policy::GreyRecord& r, int64_t expires) override;
   int64_t grey_passes(const std::string& network, int64_t now) const override;

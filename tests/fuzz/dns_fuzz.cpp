@@ -4,7 +4,8 @@
 // from the address asked. Checks: the response fits the buffer and the transport's limit,
 // echoes ID, opcode and question, parses completely (counts, names with backward pointers
 // only, no trailing bytes), the test addresses are never asked, and answering is
-// deterministic. Any violation aborts.
+// deterministic; the resolver's response reader neither crashes on the input nor refuses the
+// server's complete answers. Any violation aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "dns/answer.h"
+#include "dns/response.h"
 
 namespace {
 
@@ -226,5 +228,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto r2 = dns::answer(q, again, tcp, zone_data, z, kNow);
   again.resize(r2.size);
   if (again != out || r2.rcode != r.rcode || r2.truncated != r.truncated) fail();
+  // The resolver's response reader (dns::parse_response) on the same bytes as a response, and
+  // on the server's own answer, which it must read when it is complete.
+  for (auto type : {dns::RecordType::kA, dns::RecordType::kPtr, dns::RecordType::kAaaa}) {
+    auto raw = dns::parse_response(q, type);
+    if (raw && raw->names.size() + raw->addresses.size() > dns::kMaxResponseRecords) fail();
+    if (raw)
+      for (const auto& n : raw->names)
+        if (n.size() > 255) fail();
+    if (!out.empty() && !r.truncated && !tcp && !dns::parse_response(out, type)) fail();
+  }
   return 0;
 }

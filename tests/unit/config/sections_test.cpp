@@ -146,6 +146,26 @@ TEST(Sections, GreylistAndStoreErrors) {
   EXPECT_EQ(redis.config->store.redis_mode, "replicated");
 }
 
+TEST(Sections, Resolver) {
+  LoadResult d = parse(kMinimal);
+  ASSERT_TRUE(d.config) << all_errors(d);
+  EXPECT_TRUE(d.config->resolver.servers.empty());
+  EXPECT_EQ(d.config->resolver.timeout, Seconds(5));
+  EXPECT_EQ(d.config->resolver.client_names, ClientNames::kAuto);
+  LoadResult r = parse(std::string(kMinimal) +
+                       "[resolver]\nservers = [\"127.0.0.53\", \"127.0.0.1:5353\", \"[::1]:53\"]\n"
+                       "timeout = \"2s\"\nclient_names = \"always\"\n");
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(r.config->resolver.servers.size(), 3u);
+  EXPECT_EQ(r.config->resolver.timeout, Seconds(2));
+  EXPECT_EQ(r.config->resolver.client_names, ClientNames::kAlways);
+  expect_error(std::string(kMinimal) + "[resolver]\nservers = [\"dns.example\"]\n",
+               "resolver.servers", "is not an IP address");
+  expect_error(std::string(kMinimal) + "[resolver]\nclient_names = \"sometimes\"\n",
+               "resolver.client_names", "is not one of");
+  expect_error(std::string(kMinimal) + "[resolver]\ntimeout = 0\n", "resolver.timeout", "");
+}
+
 TEST(Sections, DnsAndReports) {
   expect_error(std::string(kMinimal) + "[dns]\nlisten = \"127.0.0.1:5353\"\n", "dns.listen",
                "no zone is");

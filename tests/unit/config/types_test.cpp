@@ -164,6 +164,28 @@ TEST(ClientList, IpsCidrsAndHostsMixed) {
   EXPECT_FALSE(list.contains_host(""));
 }
 
+TEST(ClientList, ExclusionsWinOverIncludingPatterns) {
+  ClientList list;
+  std::string error;
+  for (const char* entry : {".partner.example", "!dialup.partner.example", "!*.pool.partner.example"})
+    EXPECT_TRUE(list.add(entry, true, &error)) << entry << ": " << error;
+  ASSERT_EQ(list.hosts.size(), 3u);
+  EXPECT_TRUE(list.hosts[1].excluded);
+  EXPECT_EQ(list.hosts[1].pattern, "dialup.partner.example");
+  EXPECT_EQ(list.hosts[2].pattern, "*.pool.partner.example");
+  EXPECT_TRUE(list.contains_host("mx.partner.example"));
+  EXPECT_FALSE(list.contains_host("dialup.partner.example"));
+  EXPECT_FALSE(list.contains_host("a.pool.partner.example"));
+  EXPECT_TRUE(list.contains_host("pool.partner.example"));  // "*." excludes subdomains only
+  // An exclusion alone includes nothing.
+  ClientList only;
+  EXPECT_TRUE(only.add("!x.example", true, &error));
+  EXPECT_FALSE(only.contains_host("x.example"));
+  EXPECT_FALSE(only.contains_host("y.example"));
+  EXPECT_FALSE(list.add("!", true, &error));
+  EXPECT_FALSE(list.add("!!x.example", true, &error));
+}
+
 TEST(ClientList, NumbersAreNeverHostNames) {
   ClientList list;
   std::string error;

@@ -27,6 +27,10 @@ class FakeReputation : public Reputation {
     return it->second;
   }
   bool allowed(const core::IpAddress& ip, int64_t) const override { return allow.contains(ip.str()); }
+  bool allowed_host(std::string_view host, int64_t) const override {
+    return allow_hosts.contains(std::string(host));
+  }
+  bool has_host_entries() const override { return !allow_hosts.empty(); }
   std::optional<GreyRecord> grey(const std::string& key, int64_t now) const override {
     auto it = greys.find(key);
     if (it == greys.end() || it->second.second <= now) return std::nullopt;
@@ -47,6 +51,7 @@ class FakeReputation : public Reputation {
   bool up = true;
   std::map<std::string, Listing> block;
   std::set<std::string> allow;
+  std::set<std::string> allow_hosts;
   std::map<std::string, std::pair<GreyRecord, int64_t>> greys;
   std::map<std::string, int64_t> passes;
 };
@@ -170,6 +175,24 @@ TEST_F(ReputationTest, AllowlistedAndOutboundSkipGreylisting) {
   build();
   EXPECT_FALSE(rcpt_after_mail("198.18.3.9", "x@Partner.Example", "alice@example.org").refused());
   EXPECT_TRUE(rcpt_after_mail("198.18.3.9", "x@other.example", "alice@example.org").refused());
+}
+
+TEST_F(ReputationTest, StoreAllowlistedHostNamesSkipGreylistingAndBlocks) {
+  rep_.block["198.18.0.70"] = {"198.18.0.70", "virus", 0};
+  rep_.allow_hosts.insert("mx.partner.example");
+  // Without a confirmed name the block answers; with the allowlisted name it does not.
+  auto unnamed = session("198.18.0.70");
+  EXPECT_TRUE(engine_->connect(unnamed, {1, 1}).refused());
+  auto named = session("198.18.0.70");
+  named.client.host = "mx.partner.example";
+  EXPECT_FALSE(engine_->connect(named, {1, 1}).refused());
+  EXPECT_TRUE(named.allowlisted);
+  engine_->mail(named, core::parse_address("a@partner.example"));
+  EXPECT_FALSE(engine_->rcpt(named, *core::parse_address("alice@example.org")).verdict.refused());
+  // Another name is not allowlisted.
+  auto other = session("198.18.0.70");
+  other.client.host = "mx.other.example";
+  EXPECT_TRUE(engine_->connect(other, {1, 1}).refused());
 }
 
 TEST_F(ReputationTest, AutolistingPerReason) {
