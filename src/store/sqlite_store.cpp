@@ -208,6 +208,18 @@ Status SqliteStore::put(std::string_view key, std::string_view value, int64_t ex
   return write_transaction([&] { return write_row(key, value, expires, false); });
 }
 
+Status SqliteStore::put_many(std::span<const PutItem> items) {
+  for (const PutItem& i : items)
+    if (auto s = check_put(i.key, i.value, i.expires); !s) return s;
+  // One transaction: one fsync for the lot instead of one per entry (a million-entry import
+  // took minutes row by row).
+  return write_transaction([&]() -> Status {
+    for (const PutItem& i : items)
+      if (Status s = write_row(i.key, i.value, i.expires, false); !s) return s;
+    return Status::ok();
+  });
+}
+
 Result<std::optional<Entry>> SqliteStore::get(std::string_view key, int64_t now) {
   if (auto s = check_key(key); !s) return s;
   auto row = read_row(key);

@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
 
   std::string describe() const override { return "sqlite " + options_.path; }
   Status put(std::string_view key, std::string_view value, int64_t expires) override;
+  Status put_many(std::span<const PutItem> items) override;
   Result<std::optional<Entry>> get(std::string_view key, int64_t now) override;
   Status del(std::string_view key) override;
   Result<int64_t> incr(std::string_view key, int64_t by, int64_t expires, int64_t now) override;

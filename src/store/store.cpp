@@ -5,6 +5,12 @@
 
 namespace backstop::store {
 
+Status Store::put_many(std::span<const PutItem> items) {
+  for (const PutItem& i : items)
+    if (Status s = put(i.key, i.value, i.expires); !s) return s;
+  return Status::ok();
+}
+
 Status check_key(std::string_view key) {
   if (key.empty()) return Status::rejected("empty key");
   if (key.size() > kMaxKeyBytes) {

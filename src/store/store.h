@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,13 @@ struct Changes {
   std::string partial_error;
 };
 
+// One write of put_many().
+struct PutItem {
+  std::string key;
+  std::string value;
+  int64_t expires = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -63,6 +71,9 @@ class Store {
   // Sets key to value. expires: Unix seconds, 0 = never; a time already past stores an entry
   // that is dead at once.
   virtual Status put(std::string_view key, std::string_view value, int64_t expires) = 0;
+  // Sets many keys, for bulk imports. SQLite writes them in one transaction (all or nothing);
+  // the other backends put() each in turn and stop at the first failure, the earlier ones kept.
+  virtual Status put_many(std::span<const PutItem> items);
   // The live entry (expires unset or after `now`), or nullopt.
   virtual Result<std::optional<Entry>> get(std::string_view key, int64_t now) = 0;
   // Deletes key (absent is not an error). The deletion appears in the feed if the key existed.

@@ -106,6 +106,32 @@ TYPED_TEST(StoreSuite, PutGetOverwriteAndBinaryValues) {
   EXPECT_EQ(e->value, big);
 }
 
+TYPED_TEST(StoreSuite, PutManyWritesEveryEntryAndFeedsThem) {
+  auto& s = *this->store_;
+  auto head = s.head();
+  ASSERT_TRUE(head) << head.error();
+  std::string cursor = *head;
+  std::vector<PutItem> items;
+  for (int i = 0; i < 2500; ++i)
+    items.push_back({"block:192.0.2." + std::to_string(i), "v" + std::to_string(i),
+                     i % 2 ? this->now_ + 3600 : 0});
+  ASSERT_TRUE(s.put_many(items));
+  EXPECT_EQ(this->get("block:192.0.2.7")->value, "v7");
+  EXPECT_EQ(this->get("block:192.0.2.7")->expires, this->now_ + 3600);
+  EXPECT_EQ(this->get("block:192.0.2.2499")->value, "v2499");
+  auto all = s.scan("block:", this->now_);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 2500u);
+  std::map<std::string, std::string> state;
+  this->follow(cursor, state);
+  EXPECT_EQ(state.size(), 2500u);
+  EXPECT_TRUE(s.put_many(std::vector<PutItem>{}));
+  // A bad item (an empty key) is refused before anything of the batch is written where the
+  // backend can do all or nothing (SQLite); every backend refuses it.
+  std::vector<PutItem> bad = {{"block:198.51.100.1", "x", 0}, {"", "y", 0}};
+  EXPECT_FALSE(s.put_many(bad));
+}
+
 TYPED_TEST(StoreSuite, Delete) {
   auto& s = *this->store_;
   ASSERT_TRUE(s.put("a", "1", 0));
