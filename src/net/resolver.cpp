@@ -63,31 +63,24 @@ struct Resolver::Channel : std::enable_shared_from_this<Channel> {
   }
 
   void arm(int fd, const std::shared_ptr<Watch>& w) {
-    auto weak = weak_from_this();
-    if (w->want_read && !w->reading) {
-      w->reading = true;
-      w->descriptor.async_wait(asio::posix::descriptor_base::wait_read,
-                               [weak, w, fd](const asio::error_code& ec) {
-                                 w->reading = false;
-                                 auto self = weak.lock();
-                                 if (ec || !self || !w->alive) return;
-                                 ares_process_fd(self->channel, fd, ARES_SOCKET_BAD);
-                                 if (w->alive) self->arm(fd, w);
-                                 self->schedule();
-                               });
-    }
-    if (w->want_write && !w->writing) {
-      w->writing = true;
-      w->descriptor.async_wait(asio::posix::descriptor_base::wait_write,
-                               [weak, w, fd](const asio::error_code& ec) {
-                                 w->writing = false;
-                                 auto self = weak.lock();
-                                 if (ec || !self || !w->alive) return;
-                                 ares_process_fd(self->channel, ARES_SOCKET_BAD, fd);
-                                 if (w->alive) self->arm(fd, w);
-                                 self->schedule();
-                               });
-    }
+    if (w->want_read && !w->reading) wait(fd, w, false);
+    if (w->want_write && !w->writing) wait(fd, w, true);
+  }
+
+  // One wait for the socket to become readable (or writable), then c-ares handles it.
+  void wait(int fd, const std::shared_ptr<Watch>& w, bool write) {
+    (write ? w->writing : w->reading) = true;
+    w->descriptor.async_wait(
+        write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read,
+        [weak = weak_from_this(), w, fd, write](const asio::error_code& ec) {
+          (write ? w->writing : w->reading) = false;
+          auto self = weak.lock();
+          if (ec || !self || !w->alive) return;
+          ares_process_fd(self->channel, write ? ARES_SOCKET_BAD : fd,
+                          write ? fd : ARES_SOCKET_BAD);
+          if (w->alive) self->arm(fd, w);
+          self->schedule();
+        });
   }
 
   // Sets the timer to c-ares' next deadline, if it has queries pending.
