@@ -221,6 +221,13 @@ start_haraka() {
     echo "Haraka is not installed (npm install in bench/compare failed or npm/node missing)" >"$work/haraka.why"
     return 1
   fi
+  # Haraka 3.3 declares "engines": {"node": ">=20"}; Debian 12's own nodejs package is 18.
+  local node_major
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if ((node_major < 20)); then
+    echo "Haraka 3.3.4 needs Node.js 20 or later; this machine has $(node --version) (Debian 12's nodejs is 18: install Node.js 20, e.g. from NodeSource, to include Haraka)" >"$work/haraka.why"
+    return 1
+  fi
   rm -rf "$h"   # a fresh instance
   mkdir -p "$h/config"
   cp -r "$here/node_modules/Haraka/config/." "$h/config/"   # Haraka's defaults, then ours
