@@ -31,13 +31,26 @@ milter::FilterWants milter_wants() {
   FilterWants w;
   // Signing (CHGFROM), un-tagging recipients (ADDRCPT/DELRCPT) and X-Backstop (ADDHDRS).
   w.required_actions = SMFIF_ADDHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT;
-  // Fewer round trips: no replies to CONNECT and HELO (their refusals are answered at MAIL),
-  // headers and body chunks; no unknown commands.
-  w.optional_protocol = SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR |
-                        SMFIP_NR_EOH | SMFIP_NR_BODY;
-  w.macros = {{SMFIM_CONNECT, "{daemon_name} j _"},
-              {SMFIM_ENVFROM, "{auth_authen} {daemon_name} i"},
-              {SMFIM_EOM, "i"}};
+  // Fewer round trips: no replies to CONNECT, HELO and MAIL (their refusals are answered at
+  // RCPT), headers and body chunks; no unknown commands. The MTA still sends CONNECT, HELO and
+  // MAIL, with their macros: Postfix writes unanswered commands into its buffer and flushes it
+  // with the next command it waits for, so they cost no round trip, and the engine sees the
+  // same facts, from the same fields, as with every answer awaited. (SMFIP_NOMAIL with the
+  // sender from the {mail_addr} macro at RCPT would save nothing more: Postfix still sends the
+  // MAIL macros, and {mail_addr} is the address after Postfix's own rewriting. Postfix has no
+  // macro for the HELO name, so HELO has to come as a command anyway.)
+  w.optional_protocol = SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+                        SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+  // Only the macros read here: {daemon_name} and {auth_authen} (is_outbound). Postfix replaces
+  // a stage left out (or empty) with its main.cf list, e.g. milter_rcpt_macros, whose
+  // {rcpt_addr}, {rcpt_host} and {rcpt_mailer} it would look up in its address resolver and
+  // send with every RCPT for nothing; so the HELO and RCPT stages ask for {daemon_name}, a
+  // constant, instead. DATA, end of headers and end of message keep the MTA's lists (Postfix:
+  // the queue ID "i" alone).
+  w.macros = {{SMFIM_CONNECT, "{daemon_name}"},
+              {SMFIM_HELO, "{daemon_name}"},
+              {SMFIM_ENVFROM, "{daemon_name} {auth_authen}"},
+              {SMFIM_ENVRCPT, "{daemon_name}"}};
   return w;
 }
 
@@ -69,6 +82,7 @@ void MilterFilter::reply(char command, const core::Verdict& v, std::string& out)
 
 void MilterFilter::reset_message() {
   state_.reset_transaction();
+  mail_refusal_ = {};
   message_.clear();
   headers_.clear();
   truncated_ = false;
@@ -103,10 +117,14 @@ void MilterFilter::on_helo(const milter::Helo& h, std::string& out) {
 void MilterFilter::on_mail(const milter::Mail& m, std::string& out) {
   reset_message();
   state_.outbound = is_outbound();
-  if (pending_.refused() && !state_.outbound) {
-    reply(milter::SMFIC_MAIL, pending_, out);
-    return;
-  }
+  core::Verdict v = mail_verdict(m);
+  // SMFIP_NR_MAIL: the MTA goes on to RCPT without this answer; the refusal waits there.
+  if (v.refused() && !milter::expects_reply(milter::SMFIC_MAIL, protocol_)) mail_refusal_ = v;
+  reply(milter::SMFIC_MAIL, v, out);
+}
+
+core::Verdict MilterFilter::mail_verdict(const milter::Mail& m) {
+  if (pending_.refused() && !state_.outbound) return pending_;
   std::string_view arg = strip_brackets(m.sender);
   std::optional<core::Address> sender;
   if (!arg.empty()) {
@@ -114,14 +132,17 @@ void MilterFilter::on_mail(const milter::Mail& m, std::string& out) {
     // An address the engine cannot read is the MTA's business; go on without a sender check.
     if (!sender) {
       state_.has_sender = true;
-      reply(milter::SMFIC_MAIL, core::Verdict::proceed(), out);
-      return;
+      return core::Verdict::proceed();
     }
   }
-  reply(milter::SMFIC_MAIL, engine_.mail(state_, sender), out);
+  return engine_.mail(state_, sender);
 }
 
 void MilterFilter::on_rcpt(const milter::Rcpt& r, std::string& out) {
+  if (mail_refusal_.refused()) {
+    reply(milter::SMFIC_RCPT, mail_refusal_, out);
+    return;
+  }
   std::string_view arg = strip_brackets(r.recipient);
   auto address = core::parse_address(arg);
   if (!address) {

@@ -3,8 +3,10 @@
 
 Starts, in a temporary directory on loopback ports: Postfix's smtp-sink (where Postfix
 delivers), backstop with only [milter] and [policy] listening, and a private Postfix with
-three smtpd services: an inbound MX with `smtpd_milters` pointing at backstop, a submission
-service (milter_macro_daemon_name=ORIGINATING) with the same milter, and an inbound MX with
+three smtpd services: an inbound MX with `smtpd_milters` pointing at backstop's Unix socket
+(named relative to Postfix's queue directory, as docs/postfix.md recommends), a submission
+service (milter_macro_daemon_name=ORIGINATING) with the same milter on loopback TCP, and an
+inbound MX with
 `check_policy_service` instead. Then it talks SMTP to Postfix and checks what the client was
 answered, what Postfix logged, and what reached the sink. Last, the `miltertest` program
 (OpenDKIM's milter test driver, speaking the MTA side as Sendmail does) runs a scripted session
@@ -36,7 +38,7 @@ listen = []
 hostname = "mx.example.org"
 
 [milter]
-listen = ["127.0.0.1:{milter}"]
+listen = ["127.0.0.1:{milter}", "unix:{tmp}/postfix-queue/backstop/milter.sock"]
 
 [policy]
 listen = ["127.0.0.1:{policy}"]
@@ -119,6 +121,19 @@ def run_milter(tmp, sink, pf, ports):
     probe = s.rcpt("bob@example.org")[0]
     s.quit()
     check("milter: SAV probe answered 250", probe == 250, probe)
+
+    # A client greeting with our own name. Postfix does not wait for the milter's answers to
+    # CONNECT, HELO and MAIL (SMFIP_NR_*): the HELO refusal is the answer to every RCPT.
+    s = smtplib.SMTP("127.0.0.1", inbound, timeout=30)
+    s.ehlo("mx.example.org")
+    mail = s.mail("someone@friend.example")[0]
+    rr = [s.rcpt(r)[0] for r in ("alice@example.org", "bob@example.org")]
+    s.quit()
+    check("milter: HELO with our name: MAIL 250, every RCPT 550", mail == 250 and rr == [550, 550],
+          (mail, rr))
+    check("postfix log: milter-reject at RCPT with 5.7.1 for that HELO",
+          re.search(r"milter-reject: RCPT from \S+: 550 5\.7\.1 .*helo=<mx\.example\.org>",
+                    pf.logtext()), pf.logtext()[-1500:])
 
     # Legitimate bounce with a valid BATV tag: delivered to the bare address.
     tagged = batv(tmp, "sign", "alice@example.org").stdout.strip()
@@ -278,6 +293,9 @@ def main():
     milter_port, policy_port = free_port(), free_port()
     with open(os.path.join(tmp, "batv.keys"), "w") as f:
         f.write("1 integration-test-secret\n")
+    # The inbound service reaches the milter on a Unix socket, named relative to Postfix's queue
+    # directory as docs/postfix.md recommends; the submission service and miltertest on TCP.
+    os.makedirs(os.path.join(tmp, "postfix-queue", "backstop"))
     conf = os.path.join(tmp, "backstop.toml")
     with open(conf, "w") as f:
         f.write(CONFIG.format(milter=milter_port, policy=policy_port, tmp=tmp, relay=RELAY_IP))
@@ -290,8 +308,8 @@ def main():
         milter = "inet:127.0.0.1:%d" % milter_port
         policy = "inet:127.0.0.1:%d" % policy_port
         services = [
-            "127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s -o mynetworks=192.0.2.255/32"
-            % (ports["in"], milter),
+            "127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=unix:backstop/milter.sock "
+            "-o mynetworks=192.0.2.255/32" % ports["in"],
             "127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
             "-o milter_macro_daemon_name=ORIGINATING" % (ports["sub"], milter),
             "127.0.0.1:%d inet n - n - - smtpd -o mynetworks=192.0.2.255/32 "

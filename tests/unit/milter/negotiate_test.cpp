@@ -69,6 +69,43 @@ TEST(MilterNegotiate, Versions) {
   EXPECT_EQ(std::get<Negotiation>(negotiate(OptNeg{4, 0x3f, 0x3ff}, {})).granted.version, 4u);
 }
 
+// The no-reply flags backstop's milter takes (net/milter_filter.cpp): granted by a v6 MTA, so
+// it does not wait at CONNECT, HELO and MAIL but still does at RCPT; an older MTA offers none
+// of them and waits at every command.
+TEST(MilterNegotiate, NoReplyFlagsOnlyWhenOffered) {
+  FilterWants w;
+  w.optional_protocol = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL;
+  auto v6 = std::get<Negotiation>(negotiate(OptNeg{6, kPostfixActions, kPostfixProtocol}, w));
+  EXPECT_EQ(v6.granted.protocol, w.optional_protocol);
+  EXPECT_FALSE(expects_reply(SMFIC_CONNECT, v6.granted.protocol));
+  EXPECT_FALSE(expects_reply(SMFIC_HELO, v6.granted.protocol));
+  EXPECT_FALSE(expects_reply(SMFIC_MAIL, v6.granted.protocol));
+  EXPECT_TRUE(expects_reply(SMFIC_RCPT, v6.granted.protocol));
+  EXPECT_TRUE(expects_reply(SMFIC_DATA, v6.granted.protocol));
+
+  auto v2 = std::get<Negotiation>(negotiate(OptNeg{2, 0x3f, 0x7f}, w));
+  EXPECT_EQ(v2.granted.protocol, 0u);
+  EXPECT_TRUE(expects_reply(SMFIC_MAIL, v2.granted.protocol));
+  // Only NR_MAIL offered (a partial offer): only it is taken.
+  auto some = std::get<Negotiation>(negotiate(OptNeg{6, kPostfixActions, SMFIP_NR_MAIL}, w));
+  EXPECT_EQ(some.granted.protocol, SMFIP_NR_MAIL);
+}
+
+// Lists for several stages travel in the order given, each as u32 stage + names + NUL.
+TEST(MilterNegotiate, MacroListsForEveryStageInOrder) {
+  FilterWants w;
+  w.macros = {{SMFIM_CONNECT, "{daemon_name}"},
+              {SMFIM_HELO, "{daemon_name}"},
+              {SMFIM_ENVFROM, "{daemon_name} {auth_authen}"},
+              {SMFIM_ENVRCPT, "{daemon_name}"}};
+  auto n = std::get<Negotiation>(negotiate(OptNeg{6, kPostfixActions, kPostfixProtocol}, w));
+  EXPECT_EQ(n.reply.substr(17),
+            "\0\0\0\0{daemon_name}\0"
+            "\0\0\0\1{daemon_name}\0"
+            "\0\0\0\2{daemon_name} {auth_authen}\0"
+            "\0\0\0\3{daemon_name}\0"s);
+}
+
 TEST(MilterNegotiate, MacroListsOnlyWhenOffered) {
   FilterWants w;
   w.macros = {{SMFIM_CONNECT, "{client_addr} {client_name}"}, {SMFIM_ENVFROM, "{auth_authen}"}};

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "batv/key_ring.h"
 #include "batv/prvs.h"
 #include "classify/classifier.h"
@@ -104,20 +106,97 @@ TEST_F(MilterFilterTest, NegotiationAsksForTheActionsItNeeds) {
   EXPECT_NE(other.error().find("negotiation"), std::string::npos);
 }
 
-TEST_F(MilterFilterTest, HeloRefusalIsAnsweredAtMail) {
+// What Postfix 3.x offers: the MTA need not wait for CONNECT, HELO and MAIL, but still sends
+// them (their data and the HELO name are not available as Postfix macros); RCPT, DATA and end
+// of message are answered.
+TEST_F(MilterFilterTest, NegotiatesNoRepliesBeforeRcptAndOnlyTheMacrosItReads) {
+  auto r = send(OptNeg{6, 0x1ff, 0x1fffff});
+  ASSERT_EQ(r.size(), 1u);
+  const uint32_t p = filter_->negotiated_protocol();
+  EXPECT_EQ(p & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL),
+            SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL);
+  EXPECT_EQ(p & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NODATA |
+                 SMFIP_NOHDRS | SMFIP_NOBODY),
+            0u);
+  EXPECT_EQ(p & (SMFIP_NR_RCPT | SMFIP_NR_DATA), 0u);
+  // The reply: version, actions, protocol, then (stage, names) per macro list. Every stage up
+  // to RCPT has a list of its own, so that Postfix does not fall back to its main.cf lists.
+  const std::string& data = r[0].second;
+  ASSERT_GE(data.size(), 12u);
+  std::map<uint32_t, std::string> lists;
+  for (size_t i = 12; i + 4 < data.size();) {
+    uint32_t stage = (uint8_t(data[i]) << 24) | (uint8_t(data[i + 1]) << 16) |
+                     (uint8_t(data[i + 2]) << 8) | uint8_t(data[i + 3]);
+    size_t end = data.find('\0', i + 4);
+    ASSERT_NE(end, std::string::npos);
+    lists[stage] = data.substr(i + 4, end - i - 4);
+    i = end + 1;
+  }
+  EXPECT_EQ(lists[SMFIM_CONNECT], "{daemon_name}");
+  EXPECT_EQ(lists[SMFIM_HELO], "{daemon_name}");
+  EXPECT_EQ(lists[SMFIM_ENVFROM], "{daemon_name} {auth_authen}");
+  EXPECT_EQ(lists[SMFIM_ENVRCPT], "{daemon_name}");
+  EXPECT_EQ(lists.count(SMFIM_DATA), 0u);
+}
+
+TEST_F(MilterFilterTest, HeloRefusalIsAnsweredAtRcpt) {
   negotiate();
   connect("198.18.0.9");
   auto r = send(Helo{"mx.example.org"});  // our own name from outside
-  EXPECT_TRUE(r.empty());                  // SMFIP_NR_HELO: the refusal waits for MAIL
+  EXPECT_TRUE(r.empty());                 // SMFIP_NR_HELO: the refusal waits
   r = send(Mail{"<someone@friend.example>", {}});
+  EXPECT_TRUE(r.empty());  // SMFIP_NR_MAIL: still waiting
+  for (const char* rcpt : {"<bob@example.org>", "<alice@example.org>"}) {
+    r = send(Rcpt{rcpt, {}});
+    ASSERT_EQ(r.size(), 1u) << rcpt;
+    EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
+    EXPECT_EQ(r[0].second.substr(0, 9), "550 5.7.1");
+  }
+  // RSET and a new transaction on the same connection: still refused.
+  send(Abort{});
+  send(Mail{"<>", {}});
+  r = send(Rcpt{"<bob@example.org>", {}});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
+}
+
+TEST_F(MilterFilterTest, HeloRefusalIsAnsweredAtMailWhenTheMtaWaitsForMail) {
+  negotiate(0x1fffff & ~SMFIP_NR_MAIL);  // e.g. an MTA that always waits at MAIL
+  connect("198.18.0.9");
+  EXPECT_TRUE(send(Helo{"mx.example.org"}).empty());
+  auto r = send(Mail{"<someone@friend.example>", {}});
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
   EXPECT_EQ(r[0].second.substr(0, 9), "550 5.7.1");
 }
 
+TEST_F(MilterFilterTest, MailRefusalIsAnsweredAtEveryRcptOfItsTransaction) {
+  cfg_->checks.own_domain_sender = config::CheckAction::kReject;
+  negotiate();
+  connect("198.18.0.9");
+  send(Helo{"client.example.net"});
+  EXPECT_TRUE(send(Mail{"<alice@example.org>", {}}).empty());  // our domain, from outside
+  for (const char* rcpt : {"<bob@example.org>", "<nobody@example.org>"}) {
+    auto r = send(Rcpt{rcpt, {}});
+    ASSERT_EQ(r.size(), 1u) << rcpt;
+    EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
+    EXPECT_EQ(r[0].second.substr(0, 3), "550") << r[0].second;
+  }
+  EXPECT_TRUE(filter_->state().recipients.empty());  // the engine saw no RCPT
+  // The next transaction has a sender of its own: a SAV probe is answered per recipient.
+  EXPECT_TRUE(send(Mail{"<>", {}}).empty());
+  auto r = send(Rcpt{"<bob@example.org>", {}});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].first, SMFIR_CONTINUE);
+  r = send(Rcpt{"<nobody@example.org>", {}});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].first, SMFIR_REPLYCODE);
+  EXPECT_EQ(r[0].second.substr(0, 9), "550 5.1.1");
+}
+
 TEST_F(MilterFilterTest, RepliesToConnectAndHeloWhenTheMtaWantsThem) {
   negotiate(0);  // an MTA offering no no-reply flags
-  EXPECT_EQ(filter_->negotiated_protocol() & (SMFIP_NR_CONN | SMFIP_NR_HELO), 0u);
+  EXPECT_EQ(filter_->negotiated_protocol() & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL), 0u);
   connect("198.18.0.9");
   auto r = send(Helo{"mx.example.org"});
   ASSERT_EQ(r.size(), 1u);
@@ -133,8 +212,9 @@ TEST_F(MilterFilterTest, AuthenticatedClientIsOutboundAndGetsSigned) {
   send(Helo{"mx.example.org"});  // would be refused inbound
   send(Macro{SMFIC_MAIL, {{"{auth_authen}", "alice"}, {"i", "Q1"}}});
   auto r = send(Mail{"<alice@example.org>", {}});
-  EXPECT_EQ(r[0].first, SMFIR_CONTINUE);
+  EXPECT_TRUE(r.empty());                         // SMFIP_NR_MAIL
   r = send(Rcpt{"<friend@remote.example>", {}});  // not local: fine outbound
+  ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].first, SMFIR_CONTINUE);
   send(Header{"Message-ID", "<m-1@example.org>"});
   send(EndOfHeaders{});
