@@ -70,7 +70,7 @@ bench-dns: release
 	@python3 bench/dns/run.py $(RELEASE)/apps/backstop/backstop
 
 # Side by side on loopback: the same `backstop drill` workload against backstop, Postfix's classic
-# anti-backscatter recipe, Haraka with its bounce plugin and smtp-sink (bench/compare/run.sh;
+# anti-backscatter recipe, Postfix with SpamAssassin's VBounce, Haraka with its bounce plugin and smtp-sink (bench/compare/run.sh;
 # DURATION, CONCURRENCY, SYSTEMS in its header); rewrites docs/benchmarks.md "Side by side".
 compare: deps
 	@bench/compare/run.sh $(RELEASE)

@@ -10,6 +10,9 @@
 #                   null sender refused (check_sender_access <> 550), header_checks refusing
 #                   "Return-Path: <>" and "From: ...MAILER-DAEMON", unknown users refused at RCPT,
 #                   the rest queued and relayed to the drill's sink
+#   postfix-vbounce the same Postfix without the recipe, with SpamAssassin's VBounce rules through
+#                   spamass-milter and a spamd of its own (bench/compare/spamassassin/local.cf:
+#                   welcomelist_bounce_relays = the drill's relay, a VBounce hit refused at DATA)
 #   haraka          Haraka with haraka-plugin-bounce's backscatter checks on (bench/compare/haraka/),
 #                   relaying to the drill's sink during the transaction (queue/smtp_forward)
 #   smtp-sink       Postfix's smtp-sink alone, the floor: answers 250 to everything, keeps nothing
@@ -39,7 +42,7 @@ build="${1:-$top/build/release}"
 duration="${DURATION:-10}"
 concurrency="${CONCURRENCY:-50}"
 seed="${SEED:-42}"
-systems="${SYSTEMS:-backstop backstop-storm postfix haraka smtp-sink}"
+systems="${SYSTEMS:-backstop backstop-storm postfix postfix-vbounce haraka smtp-sink}"
 
 backstop="$build/apps/backstop/backstop"
 # The release build of backstop, brought up to date (NO_BUILD=1 uses the binary as it is).
@@ -63,6 +66,12 @@ if [[ ! -x /usr/sbin/postfix || ! -x /usr/sbin/smtp-sink ]]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
   apt_install postfix || echo "run.sh: could not install Postfix" >&2
 fi
+if [[ " $systems " == *" postfix-vbounce "* ]] &&
+   { ! command -v spamd >/dev/null || ! command -v spamass-milter >/dev/null; }; then
+  # Debian's packages ship the rules (/usr/share/spamassassin); no sa-update is needed. The
+  # system's own spamd and spamass-milter are not used (this harness starts its own).
+  apt_install spamassassin spamc spamass-milter || echo "run.sh: could not install SpamAssassin" >&2
+fi
 if [[ " $systems " == *" haraka "* ]] && ! command -v npm >/dev/null; then
   apt_install nodejs npm || echo "run.sh: could not install node and npm" >&2
 fi
@@ -84,6 +93,7 @@ fi
 work="$(mktemp -d /tmp/bench-compare.XXXXXX)"
 chmod 755 "$work"
 server_pid=""
+aux_pids=()
 postfix_dir=""
 cleanup() {
   stop_server || true
@@ -130,6 +140,13 @@ while todo:
     todo.extend(children.get(pid, []))
 print(total)
 EOF
+}
+
+server_ticks() {  # the server's tree and its helpers' (aux_pids) trees
+  local total p
+  total="$(tree_ticks "$server_pid")"
+  for p in "${aux_pids[@]}"; do total=$((total + $(tree_ticks "$p"))); done
+  echo "$total"
 }
 
 printf '1 bench-compare-%s\n' "$(date +%s%N)" >"$work/batv.keys"
@@ -186,18 +203,25 @@ start_smtp-sink() {
   wait_port "$1" || { echo "smtp-sink did not start" >"$work/smtp-sink.why"; return 1; }
 }
 
-start_postfix() {
-  local d="$work/postfix" i
+start_postfix() {  # PORT SINK [NAME]: NAME postfix-vbounce swaps the recipe for the milter
+  local name="${3:-postfix}" d="$work/postfix" i
   if [[ ! -x /usr/sbin/postfix ]]; then
-    echo "Postfix (Debian package postfix) is not installed" >"$work/postfix.why"; return 1
+    echo "Postfix (Debian package postfix) is not installed" >"$work/$name.why"; return 1
   fi
   if [[ "$(id -u)" != 0 ]]; then
-    echo "a private Postfix instance needs root (run.sh was run as $(id -un))" >"$work/postfix.why"; return 1
+    echo "a private Postfix instance needs root (run.sh was run as $(id -un))" >"$work/$name.why"; return 1
   fi
   rm -rf "$d" "$work/postfix-queue" "$work/postfix-data" "$work/postfix.log"   # a fresh instance
   mkdir -p "$d" "$work/postfix-queue" "$work/postfix-data"
   chown postfix "$work/postfix-data"
   sed -e "s#@WORK@#$work#g" -e "s#@PORT@#$1#g" -e "s#@SINK@#$2#g" "$here/postfix/main.cf.in" >"$d/main.cf"
+  if [[ "$name" == postfix-vbounce ]]; then
+    # The same instance without the null-sender and header_checks recipe: SpamAssassin's
+    # VBounce rules judge the content through spamass-milter instead.
+    sed -i -e '/^smtpd_sender_restrictions/d' -e '/^header_checks/d' "$d/main.cf"
+    printf '%s\n' "smtpd_milters = unix:$work/spamassassin/milter.sock" "milter_protocol = 6" \
+      "milter_default_action = tempfail" >>"$d/main.cf"
+  fi
   sed -e "s#@PORT@#$1#g" "$here/postfix/master.cf.in" >"$d/master.cf"
   cp "$here/postfix/header_checks" "$here/postfix/null_sender" "$d/"
   tr ',' '\n' <<<"$recipients" | sed 's/$/ ok/' >"$d/relay_recipients"
@@ -210,9 +234,46 @@ start_postfix() {
   done
   server_pid="$(tr -d ' ' <"$work/postfix-queue/pid/master.pid" 2>/dev/null || true)"
   if [[ -z "$server_pid" ]] || ! wait_port "$1"; then
-    { echo "Postfix did not start:"; tail -5 "$work/postfix.log" 2>/dev/null; } >"$work/postfix.why"
+    { echo "Postfix did not start:"; tail -5 "$work/postfix.log" 2>/dev/null; } >"$work/$name.why"
     return 1
   fi
+}
+
+# Postfix + SpamAssassin's VBounce rules (bench/compare/spamassassin/local.cf) through
+# spamass-milter, with a spamd of its own on a Unix socket. Their CPU counts with Postfix's
+# (aux_pids), as they are not children of Postfix's master.
+start_postfix-vbounce() {
+  local sa="$work/spamassassin" i
+  if ! command -v spamd >/dev/null || ! command -v spamc >/dev/null ||
+     ! command -v spamass-milter >/dev/null; then
+    echo "SpamAssassin (Debian packages spamassassin, spamc, spamass-milter) is not installed" >"$work/postfix-vbounce.why"
+    return 1
+  fi
+  rm -rf "$sa"
+  mkdir -p "$sa/conf"
+  chmod 755 "$sa" "$sa/conf"
+  cp /etc/spamassassin/*.pre "$here/spamassassin/local.cf" "$sa/conf/"
+  # Four children for two CPUs: SpamAssassin is CPU-bound; more would only queue inside.
+  spamd --siteconfigpath="$sa/conf" --socketpath="$sa/spamd.sock" --socketmode=0666 \
+    --max-children=4 --min-children=4 -x -u nobody --syslog="$sa/spamd.log" \
+    >"$sa/spamd.out" 2>&1 &
+  aux_pids+=($!)
+  for ((i = 0; i < 600; i++)); do [[ -S "$sa/spamd.sock" ]] && break; sleep 0.1; done
+  if [[ ! -S "$sa/spamd.sock" ]]; then
+    { echo "spamd did not start:"; tail -3 "$sa/spamd.out" "$sa/spamd.log" 2>/dev/null; } >"$work/postfix-vbounce.why"
+    return 1
+  fi
+  # -r 5: refuse at end of DATA what scores 5 or more (a VBounce hit scores 10, local.cf);
+  # -m: change nothing in messages it passes. No -i: the drill's clients are on 127.0.0.0/8.
+  (umask 000 && exec spamass-milter -p "$sa/milter.sock" -r 5 -m -- -U "$sa/spamd.sock") \
+    >"$sa/milter.out" 2>&1 &
+  aux_pids+=($!)
+  for ((i = 0; i < 100; i++)); do [[ -S "$sa/milter.sock" ]] && break; sleep 0.1; done
+  if [[ ! -S "$sa/milter.sock" ]]; then
+    { echo "spamass-milter did not start:"; tail -3 "$sa/milter.out"; } >"$work/postfix-vbounce.why"
+    return 1
+  fi
+  start_postfix "$1" "$2" postfix-vbounce
 }
 
 start_haraka() {
@@ -243,7 +304,15 @@ start_haraka() {
   wait_port "$1" 400 || { { echo "Haraka did not start:"; tail -5 "$work/haraka.out"; } >"$work/haraka.why"; return 1; }
 }
 
+stop_aux() {
+  local p
+  for p in "${aux_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${aux_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  aux_pids=()
+}
+
 stop_server() {
+  stop_aux
   if [[ -n "$postfix_dir" ]]; then
     postfix -c "$postfix_dir" stop >/dev/null 2>&1 || true
     local i
@@ -263,6 +332,7 @@ declare -A label_of=(
   [backstop]="backstop shield"
   [backstop-storm]="backstop, default storm mode"
   [postfix]="Postfix 'classic recipe'"
+  [postfix-vbounce]="Postfix + SpamAssassin VBounce"
   [haraka]="Haraka + bounce plugin"
   [smtp-sink]="smtp-sink (floor)"
 )
@@ -309,9 +379,9 @@ run_one() {
        "$@" --recipients "$recipients" --batv-key-file "$work/batv.keys"
        --relay "$relay_name=$relay_ip" "${sink_args[@]}" --seed "$seed" --json)
   echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$work/runs.txt"
-  c0="$(tree_ticks "$server_pid")"
+  c0="$(server_ticks)"
   timeout $((duration + 90)) "${cmd[@]}" >"$work/$sys.$tag.json" 2>"$work/$sys.$tag.err" || true
-  c1="$(tree_ticks "$server_pid")"
+  c1="$(server_ticks)"
   {
     echo "   command: backstop drill ${cmd[*]:2}" | sed "s#$work#\$TMP#g"
     echo "   ss -s after: $(ss -s | sed -n 's/^TCP: *//p' | head -1)"
@@ -370,6 +440,7 @@ import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
 labels = {'backstop': 'backstop shield', 'backstop-storm': 'backstop, default storm mode',
           'postfix': "Postfix 'classic recipe'", 'haraka': 'Haraka + bounce plugin',
+          'postfix-vbounce': 'Postfix + SpamAssassin VBounce',
           'smtp-sink': 'smtp-sink (floor)'}
 ref = next((float(r[10]) for r in rows if r[0] == 'backstop' and r[1] == 'ok'), None)
 pct = lambda v: 'n/a' if float(v) < 0 else f"{float(v):.2f}"
@@ -391,6 +462,7 @@ import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
 labels = {'backstop': 'backstop shield', 'backstop-storm': 'backstop, default storm mode',
           'postfix': "Postfix 'classic recipe'", 'haraka': 'Haraka + bounce plugin',
+          'postfix-vbounce': 'Postfix + SpamAssassin VBounce',
           'smtp-sink': 'smtp-sink (floor)'}
 pct = lambda v: 'n/a' if float(v) < 0 else f"{float(v):.2f}"
 print(f'| system (offered {sys.argv[2]} sessions/s) | sessions/s done | not started (over 2,000 in flight) | errors | legit delivered % | legit p99 ms | backscatter blocked % | server CPU-s per 1,000 sessions |')
@@ -411,8 +483,8 @@ cp "$work/results.tsv" "$here/results.tsv"
 # --- the plot ----------------------------------------------------------------------------------
 if command -v gnuplot >/dev/null; then
   awk -F'\t' '$2 == "ok" {
-    split("backstop|backstop, storm|Postfix recipe|Haraka+bounce|smtp-sink", l, "|")
-    n = ($1 == "backstop") ? 1 : ($1 == "backstop-storm") ? 2 : ($1 == "postfix") ? 3 : ($1 == "haraka") ? 4 : 5
+    split("backstop|backstop, storm|Postfix recipe|Haraka+bounce|smtp-sink|Postfix+VBounce", l, "|")
+    n = ($1 == "backstop") ? 1 : ($1 == "backstop-storm") ? 2 : ($1 == "postfix") ? 3 : ($1 == "haraka") ? 4 : ($1 == "postfix-vbounce") ? 6 : 5
     printf "\"%s\"\t%s\t%s\t%s\t%s\t%s\t%s\n", l[n], $7, $11, ($3 < 0 ? 0 : $3), ($4 < 0 ? 0 : $4), ($5 < 0 ? 0 : $5), ($6 < 0 ? 0 : $6)
   }' "$work/results.tsv" >"$work/plot.dat"
   gnuplot <<EOF || echo "run.sh: gnuplot failed" >&2
@@ -449,8 +521,9 @@ if [[ "${NO_DOCS:-0}" != 1 ]]; then
     echo "$concurrency. Delivery percentages are of what arrived at the drill's sink for the systems"
     echo "that relay, and of the answers for smtp-sink (which relays nothing and blocks nothing)."
     echo "Server CPU is utime + stime (with reaped children) of the server's whole process tree from"
-    echo "/proc; for Postfix it includes delivering its queue to the sink after the run."
-    echo "Configurations: bench/compare/ (postfix/, haraka/, and run.sh for backstop's)."
+    echo "/proc; for Postfix it includes delivering its queue to the sink after the run, and with"
+    echo "SpamAssassin the spamd and spamass-milter process trees."
+    echo "Configurations: bench/compare/ (postfix/, spamassassin/, haraka/, and run.sh for backstop's)."
     echo
     echo '```'
     cat "$work/header.txt"
