@@ -151,7 +151,9 @@ std::optional<HostPattern> parse_host_pattern(std::string_view text, std::string
     }
     start = dot + 1;
   }
-  std::string prefix(text.substr(excluded ? 1 : 0, size_t(name.data() - text.data()) - (excluded ? 1 : 0)));
+  // What was written before the name ("*." or "."), without the "!".
+  const size_t from = excluded ? 1 : 0;
+  std::string prefix(text.substr(from, size_t(name.data() - text.data()) - from));
   return HostPattern{core::to_lower(prefix + std::string(name)), excluded};
 }
 

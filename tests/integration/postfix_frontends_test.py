@@ -303,7 +303,9 @@ def main():
     bs = subprocess.Popen([BIN, "serve", "--config", conf], stdout=blog, stderr=subprocess.STDOUT)
     pf = None
     try:
-        ok = wait_port(milter_port) and wait_port(policy_port)
+        # An ASan build compiles its pattern tables at start; on a loaded 2-CPU machine that took
+        # more than 10 s once.
+        ok = wait_port(milter_port, 30) and wait_port(policy_port, 30)
         check("backstop serves the milter and policy ports with [smtp] listen = []", ok)
         milter = "inet:127.0.0.1:%d" % milter_port
         policy = "inet:127.0.0.1:%d" % policy_port
