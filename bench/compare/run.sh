@@ -12,7 +12,8 @@
 #                   the rest queued and relayed to the drill's sink
 #   postfix-vbounce the same Postfix without the recipe, with SpamAssassin's VBounce rules through
 #                   spamass-milter and a spamd of its own (bench/compare/spamassassin/local.cf:
-#                   welcomelist_bounce_relays = the drill's relay, a VBounce hit refused at DATA)
+#                   welcomelist_bounce_relays = the drill's relay, a VBounce hit refused at DATA,
+#                   ALL_TRUSTED off as SpamAssassin always trusts the drill's 127.0.0.0/8)
 #   haraka          Haraka with haraka-plugin-bounce's backscatter checks on (bench/compare/haraka/),
 #                   relaying to the drill's sink during the transaction (queue/smtp_forward)
 #   smtp-sink       Postfix's smtp-sink alone, the floor: answers 250 to everything, keeps nothing
