@@ -2,6 +2,7 @@
 #include "core/text.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace backstop::core {
 
@@ -28,15 +29,31 @@ bool iends_with(std::string_view s, std::string_view suffix) {
 
 size_t ifind(std::string_view hay, std::string_view needle, size_t from) {
   if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
-  if (hay.size() < needle.size()) return std::string_view::npos;
-  const char first = ascii_lower(needle[0]);
-  for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
-    if (ascii_lower(hay[i]) != first) continue;
+  if (hay.size() < needle.size() || from > hay.size() - needle.size())
+    return std::string_view::npos;
+  // The first byte is located with memchr, once per case, so the scan between candidates runs
+  // at memory speed; each case's next position is kept until passed, which keeps it linear.
+  const char lo = ascii_lower(needle[0]);
+  const char up = (lo >= 'a' && lo <= 'z') ? char(lo - 'a' + 'A') : lo;
+  const char* base = hay.data();
+  const char* end = base + (hay.size() - needle.size()) + 1;  // one past the last start
+  auto next = [end](const char* p, char c) -> const char* {
+    const void* r = std::memchr(p, c, static_cast<size_t>(end - p));
+    return r ? static_cast<const char*>(r) : end;
+  };
+  const char* p = base + from;
+  const char* at_lo = next(p, lo);
+  const char* at_up = up == lo ? end : next(p, up);
+  while (true) {
+    const char* cand = at_lo < at_up ? at_lo : at_up;
+    if (cand == end) return std::string_view::npos;
     size_t j = 1;
-    while (j < needle.size() && ascii_lower(hay[i + j]) == ascii_lower(needle[j])) ++j;
-    if (j == needle.size()) return i;
+    while (j < needle.size() && ascii_lower(cand[j]) == ascii_lower(needle[j])) ++j;
+    if (j == needle.size()) return static_cast<size_t>(cand - base);
+    p = cand + 1;
+    if (at_lo == cand) at_lo = p < end ? next(p, lo) : end;
+    if (at_up == cand) at_up = p < end ? next(p, up) : end;
   }
-  return std::string_view::npos;
 }
 
 bool icontains(std::string_view hay, std::string_view needle) {

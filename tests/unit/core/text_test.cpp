@@ -60,6 +60,18 @@ TEST(Text, IfindEmptyNeedleAndOutOfRangeStart) {
   EXPECT_EQ(ifind("abc", "c", 10), std::string_view::npos);
 }
 
+// ifind looks for the needle's first byte in each case separately; these mix the cases of
+// first-byte candidates that fail and succeed, and check a needle ending at the text's end.
+TEST(Text, IfindMixedCaseCandidates) {
+  EXPECT_EQ(ifind("SaId sAx SAID: x", "said:"), 9u);
+  EXPECT_EQ(ifind("sAsAsAId", "said"), 4u);
+  EXPECT_EQ(ifind("xyzSaId", "said"), 3u);
+  EXPECT_EQ(ifind("xyzSaI", "said"), std::string_view::npos);
+  EXPECT_EQ(ifind("a.b.c.", ".C."), 3u);
+  EXPECT_EQ(ifind("WWW.www.WwW.x", "www.x", 1), 8u);
+  EXPECT_EQ(ifind("Said said", "SAID", 1), 5u);
+}
+
 TEST(Text, IfindMatchAtTheVeryEnd) {
   EXPECT_EQ(ifind("status 5.1.1", "5.1.1"), 7u);
   EXPECT_EQ(ifind("xxY", "y"), 2u);
